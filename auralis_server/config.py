@@ -1,0 +1,158 @@
+"""Server settings: defaults < TOML file in the XDG config dir < AURALIS_* env vars < CLI flags."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message is shown to the user as one line."""
+
+
+def _xdg_dir(variable: str, fallback: str) -> Path:
+    value = os.environ.get(variable)
+    return Path(value) if value else Path.home() / fallback
+
+
+def default_config_path() -> Path:
+    return _xdg_dir("XDG_CONFIG_HOME", ".config") / "auralis" / "server.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    music_dirs: tuple[Path, ...] = ()
+    database_url: str | None = None
+    data_dir: Path = field(default_factory=lambda: _xdg_dir("XDG_DATA_HOME", ".local/share") / "auralis")
+    cache_dir: Path = field(default_factory=lambda: _xdg_dir("XDG_CACHE_HOME", ".cache") / "auralis")
+    token: str | None = None
+    insecure_no_token: bool = False
+    chunk_seconds: float = 10.0
+    scan_on_start: bool = True
+    log_level: str = "info"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "auralis.db"
+
+    @property
+    def demo_dir(self) -> Path:
+        return self.data_dir / "demo-library"
+
+    def effective_music_dirs(self) -> tuple[Path, ...]:
+        """Configured dirs, else ``~/Music``."""
+        return self.music_dirs or (Path.home() / "Music",)
+
+    def bind_refusal(self) -> str | None:
+        """Why the server must not start with these settings, or None."""
+        if self.token or self.insecure_no_token or is_loopback(self.host):
+            return None
+        return (
+            f"refusing to listen on {self.host} without a token: set AURALIS_TOKEN "
+            "(or --token), or pass --insecure-no-token"
+        )
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Turn a TOML/env/CLI value into the field's type, or raise ConfigError naming it."""
+    try:
+        if name == "port":
+            port = int(value)
+            if not 0 <= port <= 65535:
+                raise ValueError
+            return port
+        if name == "chunk_seconds":
+            seconds = float(value)
+            if not 1.0 <= seconds <= 60.0:
+                raise ValueError
+            return seconds
+        if name in ("insecure_no_token", "scan_on_start"):
+            if isinstance(value, bool):
+                return value
+            lowered = str(value).strip().lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if name == "music_dirs":
+            items = value.split(os.pathsep) if isinstance(value, str) else list(value)
+            return tuple(Path(str(item)).expanduser() for item in items if str(item))
+        if name in ("data_dir", "cache_dir"):
+            return Path(str(value)).expanduser()
+        if name in ("database_url", "token"):
+            return str(value) or None
+        if name in ("host", "log_level"):
+            return str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"invalid value for {name}: {value!r}") from None
+    raise ConfigError(f"unknown setting {name!r}")
+
+
+_ENV = {
+    "AURALIS_HOST": "host",
+    "AURALIS_PORT": "port",
+    "AURALIS_MUSIC": "music_dirs",
+    "AURALIS_DATABASE_URL": "database_url",
+    "AURALIS_DATA_DIR": "data_dir",
+    "AURALIS_CACHE_DIR": "cache_dir",
+    "AURALIS_TOKEN": "token",
+    "AURALIS_INSECURE_NO_TOKEN": "insecure_no_token",
+    "AURALIS_CHUNK_SECONDS": "chunk_seconds",
+    "AURALIS_SCAN_ON_START": "scan_on_start",
+    "AURALIS_LOG_LEVEL": "log_level",
+}
+
+
+def _from_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            raw = tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    section = raw.get("server", raw)
+    if "music" in section and "music_dirs" not in section:
+        section = {**section, "music_dirs": section.pop("music")}
+    return {key: _coerce(key, value) for key, value in section.items() if key != "server"}
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    config_path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve settings; ``overrides`` are CLI flags (None means 'not given')."""
+    env = os.environ if environ is None else environ
+    path = config_path or (Path(env["AURALIS_CONFIG"]) if env.get("AURALIS_CONFIG") else None)
+    values: dict[str, Any] = _from_toml(path or default_config_path())
+    if path is not None and not path.exists():
+        raise ConfigError(f"config file {path} does not exist")
+    for variable, name in _ENV.items():
+        if variable in env:
+            values[name] = _coerce(name, env[variable])
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            values[name] = _coerce(name, value)
+    return replace(Settings(), **values)

@@ -1,0 +1,30 @@
+"""Liveness and what the server runs with."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from auralis_server import __version__
+from auralis_server.db import Track
+from auralis_server.state import state_of
+
+
+def health(request: Request) -> JSONResponse:
+    state = state_of(request)
+    return JSONResponse(
+        {
+            "status": "ok",
+            "version": __version__,
+            "fingerprint_backend": None,
+            "fingerprint_detail": "fingerprint engine not built yet; tracks stay pending",
+            "rust_server": {"configured": False, "reachable": False},
+            "tracks": Track.select().count(),
+            "scanning": state.scans.running,
+            "chunk_seconds": state.settings.chunk_seconds,
+        }
+    )
+
+
+routes = [Route("/api/health", health)]

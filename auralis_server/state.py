@@ -1,0 +1,25 @@
+"""What the route handlers share: settings, event bus, scan jobs, the chunk renderer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from auralis_server.config import Settings
+from auralis_server.events import EventBus
+from auralis_server.render import ChunkRenderer
+from auralis_server.scan_jobs import ScanJobs
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    bus: EventBus
+    scans: ScanJobs
+    renderer: ChunkRenderer
+
+
+def state_of(request: Request) -> AppState:
+    state: AppState = request.app.state.auralis
+    return state

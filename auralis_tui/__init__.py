@@ -1,0 +1,1 @@
+"""The Auralis terminal client."""

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Idempotent set-up for `make run` / `make test`: system packages (apt, when root),
+# the .venv with the package installed editable, and the Rust crate when it exists.
+# Usage: scripts/setup.sh [run|test]
+set -euo pipefail
+mode=${1:-run}
+cd "$(dirname "$0")/.."
+venv=${VENV:-.venv}
+
+system_packages=(libportaudio2 pulseaudio pulseaudio-utils)
+if [ "$mode" = test ]; then
+  # Real music for the tests that use it, tmux for the terminal test.
+  system_packages+=(asc-music drascula-music tmux)
+fi
+if [ -d rust-dsp ]; then
+  system_packages+=(protobuf-compiler)
+fi
+
+missing=()
+for pkg in "${system_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: installing system packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: missing system packages; install them with:" >&2
+    echo "  sudo apt-get install ${missing[*]}" >&2
+  fi
+fi
+
+python=${PYTHON:-python3}
+if [ ! -x "$venv/bin/python" ]; then
+  echo "setup: creating $venv"
+  if ! "$python" -m venv "$venv"; then
+    echo "setup: '$python -m venv' failed; install it with: sudo apt-get install python3-venv" >&2
+    exit 1
+  fi
+fi
+
+stamp="$venv/.installed"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "setup: installing auralis into $venv"
+  "$venv/bin/python" -m pip install -q --upgrade pip
+  "$venv/bin/python" -m pip install -q -e '.[dev]'
+  touch "$stamp"
+fi
+
+if [ -d rust-dsp ]; then
+  if command -v cargo >/dev/null; then
+    (cd rust-dsp && cargo build --release --quiet)
+  else
+    echo "setup: cargo not found; the Python fingerprint fallback will serve" >&2
+  fi
+fi
