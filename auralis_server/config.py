@@ -131,10 +131,10 @@ def _from_toml(path: Path) -> dict[str, Any]:
         return {}
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
-    section = raw.get("server", raw)
-    if "music" in section and "music_dirs" not in section:
-        section = {**section, "music_dirs": section.pop("music")}
-    return {key: _coerce(key, value) for key, value in section.items() if key != "server"}
+    section = dict(raw.get("server", raw))
+    if "music" in section:  # the short name users write; music_dirs also works
+        section.setdefault("music_dirs", section.pop("music"))
+    return {key: _coerce(key, value) for key, value in section.items()}
 
 
 def load_settings(
