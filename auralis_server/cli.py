@@ -106,8 +106,9 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         sock = _listen_socket(settings.host, settings.port)
     except OSError as exc:
-        print(f"auralis-server: cannot listen on {settings.host}:{settings.port}: "
-              f"{exc.strerror or exc}", file=sys.stderr)
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        print(f"auralis-server: cannot listen on {settings.host}:{settings.port}: {reason}",
+              file=sys.stderr)
         return 1
     port = sock.getsockname()[1]
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
