@@ -19,6 +19,12 @@ AUDIO_EXTENSIONS = frozenset(
     {".flac", ".wav", ".wave", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".aifc"}
 )
 
+# Formats whose header frame count libsndfile only estimates (from bitrate or a VBR table).
+_ESTIMATED_LENGTH_FORMATS = frozenset({"MP3"})
+# mpg123 decodes silence for about one MPEG frame after a seek (bit reservoir and filterbank
+# not primed), so reads start this many frames early and drop them.
+_SEEK_PREROLL_FRAMES = {"MP3": 8 * 1152}
+
 
 class AudioReadError(Exception):
     """The file cannot be used as audio; ``str()`` is a one-line reason."""
@@ -90,10 +96,32 @@ def _missing_data_bytes(path: Path) -> int:
     return 0
 
 
+def _decoded_frames(sound: soundfile.SoundFile, estimate: int) -> int:
+    """Exact frame count where the header only estimates it (MP3): decode the last seconds.
+
+    Seeking is sample-accurate, so counting what decodes after a point shortly before the
+    estimated end costs a few milliseconds instead of a full decode.
+    """
+    for back_s in (2.0, 30.0, None):
+        start = 0 if back_s is None else max(0, estimate - int(back_s * sound.samplerate))
+        try:
+            sound.seek(start)
+            decoded = 0
+            while block := len(sound.read(65536, dtype="float32")):
+                decoded += block
+        except (soundfile.LibsndfileError, RuntimeError):
+            continue
+        if decoded or start == 0:
+            return start + decoded
+    raise AudioReadError("corrupt: no audio frame decodes")
+
+
 def probe(path: Path) -> StreamInfo:
     """Stream info of ``path``, after checking it decodes at its last frame and is not truncated."""
     with _open(path) as sound:
         frames = sound.frames
+        if sound.format in _ESTIMATED_LENGTH_FORMATS and frames > 0:
+            frames = _decoded_frames(sound, frames)
         if frames <= 0:
             raise AudioReadError("no audio frames")
         if sound.samplerate <= 0 or sound.channels <= 0:
@@ -130,10 +158,11 @@ def read_frames(path: Path, start: int, stop: int) -> npt.NDArray[np.float32]:
     if not 0 <= start <= stop:
         raise ValueError(f"bad span [{start}, {stop})")
     with _open(path) as sound:
+        preroll = min(start, _SEEK_PREROLL_FRAMES.get(sound.format, 0))
         try:
             if start:
-                sound.seek(start)
-            samples = sound.read(stop - start, dtype="float32", always_2d=True)
+                sound.seek(start - preroll)
+            samples = sound.read(stop - start + preroll, dtype="float32", always_2d=True)[preroll:]
         except (soundfile.LibsndfileError, RuntimeError) as exc:
             raise AudioReadError(f"decode failed at frame {start}: {exc}") from None
     if len(samples) != stop - start:

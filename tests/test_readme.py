@@ -1,0 +1,84 @@
+"""Every curl example in README.md, run verbatim against real servers on the demo library."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from auralis_server.app import create_app
+from auralis_server.config import Settings
+from auralis_server.db import close_database, open_database
+from auralis_server.demo import write_demo_library
+from auralis_server.scanner import Scanner
+from shared.wire import iter_frames
+from tests.conftest import LiveServer
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+TOKEN = "readme-token"
+
+
+def curl_examples() -> list[str]:
+    blocks = re.findall(r"```sh\n(.*?)```", README.read_text(), re.DOTALL)
+    return [line.strip() for block in blocks for line in block.splitlines() if line.startswith("curl ")]
+
+
+def test_readme_has_the_examples_this_test_runs() -> None:
+    assert len(curl_examples()) >= 15
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_every_curl_example_works(
+    tmp_path: Path, settings_for: Callable[..., Settings], live_server: Callable[..., LiveServer]
+) -> None:
+    music = tmp_path / "music"
+    write_demo_library(music, seconds_per_track=25.0)
+    settings = settings_for(music)
+    open_database(None, settings.sqlite_path)
+    try:
+        Scanner([music], workers=1).run()
+    finally:
+        close_database()
+    open_server = live_server(create_app(settings))
+    token_server = live_server(create_app(Settings(**{**settings.__dict__, "token": TOKEN})))
+    work = tmp_path / "cwd"
+    work.mkdir()
+    for line in curl_examples():
+        url = token_server.url if "AURALIS_TOKEN" in line else open_server.url
+        script = 'curl() { command curl -w "\\n%{http_code}\\n" "$@"; }\n' + line
+        result = subprocess.run(["bash", "-c", script], cwd=work, capture_output=True, text=True, timeout=30,
+                                env={"PATH": "/usr/bin:/bin", "AURALIS": url, "AURALIS_TOKEN": TOKEN})
+        status = result.stdout.rstrip().splitlines()[-1]
+        if "expect timeout" in line:
+            assert result.returncode == 28, (line, result.stderr)
+            assert "event: scan" in result.stdout, line
+            continue
+        assert result.returncode == 0, (line, result.stderr)
+        expected = re.search(r"# expect (\d{3})", line)
+        if expected:
+            assert status == expected.group(1), (line, result.stdout)
+            assert "content-range: chunks */3" in result.stdout.lower(), line
+        else:
+            assert status.startswith("2"), (line, result.stdout)
+    _check_downloads(work)
+
+
+def _check_downloads(work: Path) -> None:
+    """The files the examples saved are what they claim to be."""
+    c0, _ = soundfile.read(work / "c0.wav", dtype="float32")
+    c1, _ = soundfile.read(work / "c1.flac", dtype="float32")
+    assert c0.shape == (441_000, 2) and c1.shape == (441_000 + 4410, 2)
+    all_frames = list(iter_frames([(work / "all.bin").read_bytes()]))
+    assert [f.header.chunk_index for f in all_frames] == [0, 1, 2]
+    np.testing.assert_array_equal(all_frames[0].core, c0)
+    np.testing.assert_array_equal(all_frames[1].samples, c1)
+    assert [f.header.chunk_index for f in iter_frames([(work / "first-two.bin").read_bytes()])] == [0, 1]
+    rest = list(iter_frames([(work / "rest.bin").read_bytes()]))
+    assert [f.header.chunk_index for f in rest] == [1, 2]
+    assert rest[0].header.sample_format.name == "s16"
