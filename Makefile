@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 export VENV
 
-.PHONY: setup setup-test run serve test bench clean
+.PHONY: setup setup-test run test lint bench clean
 
 setup:
 	@bash scripts/setup.sh run
@@ -14,7 +14,10 @@ setup-test:
 run: setup
 	@$(VENV)/bin/auralis-server serve --demo-if-empty
 
-test: setup-test
+lint: setup
+	@$(VENV)/bin/ruff check .
+
+test: setup-test lint
 	@if [ -d rust-dsp ] && command -v cargo >/dev/null; then cd rust-dsp && cargo test --quiet; fi
 	@$(PYTHON) -m pytest $(PYTEST_ARGS)
 

@@ -41,7 +41,9 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse({"error": "internal", "detail": "internal server error; see the server log"}, 500)
+    return JSONResponse(
+        {"error": "internal", "detail": "internal server error; see the server log"}, 500
+    )
 
 
 def create_app(settings: Settings, *, renderer: ChunkRenderer | None = None) -> Starlette:
@@ -66,7 +68,13 @@ def create_app(settings: Settings, *, renderer: ChunkRenderer | None = None) -> 
             close_database()
 
     app = Starlette(
-        routes=[*health.routes, *library.routes, *fingerprints.routes, *stream.routes, *events.routes],
+        routes=[
+            *health.routes,
+            *library.routes,
+            *fingerprints.routes,
+            *stream.routes,
+            *events.routes,
+        ],
         middleware=[Middleware(BearerTokenMiddleware, token=settings.token)],
         exception_handlers={
             ApiError: _api_error,

@@ -20,9 +20,16 @@ log = logging.getLogger("auralis")
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="TOML config file (default: XDG config dir)")
-    parser.add_argument("--music", action="append", type=Path, metavar="DIR",
-                        help="music folder; repeat for several (default: $AURALIS_MUSIC or ~/Music)")
-    parser.add_argument("--database-url", help="peewee db_url, e.g. postgresql://… (default: SQLite)")
+    parser.add_argument(
+        "--music",
+        action="append",
+        type=Path,
+        metavar="DIR",
+        help="music folder; repeat for several (default: $AURALIS_MUSIC or ~/Music)",
+    )
+    parser.add_argument(
+        "--database-url", help="peewee db_url, e.g. postgresql://… (default: SQLite)"
+    )
     parser.add_argument("--data-dir", type=Path, help="where the SQLite library lives")
     parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
 
@@ -37,13 +44,25 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 8765)")
     serve.add_argument("--token", help="bearer token clients must send (or AURALIS_TOKEN)")
-    serve.add_argument("--insecure-no-token", action="store_true", default=None,
-                       help="allow a non-loopback bind without a token")
+    serve.add_argument(
+        "--insecure-no-token",
+        action="store_true",
+        default=None,
+        help="allow a non-loopback bind without a token",
+    )
     serve.add_argument("--chunk-seconds", type=float, help="chunk length (default 10)")
-    serve.add_argument("--no-scan", dest="scan_on_start", action="store_false", default=None,
-                       help="do not rescan the library at start-up")
-    serve.add_argument("--demo-if-empty", action="store_true",
-                       help="generate and serve the demo library when the music folders hold no audio")
+    serve.add_argument(
+        "--no-scan",
+        dest="scan_on_start",
+        action="store_false",
+        default=None,
+        help="do not rescan the library at start-up",
+    )
+    serve.add_argument(
+        "--demo-if-empty",
+        action="store_true",
+        help="generate and serve the demo library when the music folders hold no audio",
+    )
 
     scan = commands.add_parser("scan", help="scan the music folders into the library and exit")
     _add_common(scan)
@@ -55,8 +74,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    keys = ("host", "port", "token", "insecure_no_token", "chunk_seconds", "scan_on_start",
-            "database_url", "data_dir", "log_level")
+    keys = (
+        "host",
+        "port",
+        "token",
+        "insecure_no_token",
+        "chunk_seconds",
+        "scan_on_start",
+        "database_url",
+        "data_dir",
+        "log_level",
+    )
     overrides: dict[str, Any] = {key: getattr(args, key, None) for key in keys}
     overrides["music_dirs"] = args.music
     return load_settings(overrides, config_path=args.config)
@@ -64,7 +92,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _configure_logging(level: str) -> None:
     logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        level=level.upper(),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         stream=sys.stderr,
     )
 
@@ -79,7 +108,11 @@ def _has_audio(directories: tuple[Path, ...]) -> bool:
 
 def _listen_socket(host: str, port: int) -> socket.socket:
     try:
-        family = socket.AF_INET6 if ipaddress.ip_address(host.strip("[]")).version == 6 else socket.AF_INET
+        family = (
+            socket.AF_INET6
+            if ipaddress.ip_address(host.strip("[]")).version == 6
+            else socket.AF_INET
+        )
     except ValueError:
         family = socket.AF_INET
     return socket.create_server((host.strip("[]"), port), family=family, backlog=256)
@@ -99,26 +132,37 @@ def _serve(args: argparse.Namespace) -> int:
     _configure_logging(settings.log_level)
     if args.demo_if_empty and not _has_audio(settings.effective_music_dirs()):
         if not _has_audio((settings.demo_dir,)):
-            print(f"auralis-server: no music found; writing the demo library to {settings.demo_dir}",
-                  file=sys.stderr)
+            print(
+                f"auralis-server: no music found; writing the demo library to {settings.demo_dir}",
+                file=sys.stderr,
+            )
             write_demo_library(settings.demo_dir)
         settings = Settings(**{**settings.__dict__, "music_dirs": (settings.demo_dir,)})
     try:
         sock = _listen_socket(settings.host, settings.port)
     except OSError as exc:
         reason = os.strerror(exc.errno) if exc.errno else str(exc)
-        print(f"auralis-server: cannot listen on {settings.host}:{settings.port}: {reason}",
-              file=sys.stderr)
+        print(
+            f"auralis-server: cannot listen on {settings.host}:{settings.port}: {reason}",
+            file=sys.stderr,
+        )
         return 1
     port = sock.getsockname()[1]
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     url = f"http://{host}:{port}"
     auth = ' -H "Authorization: Bearer $AURALIS_TOKEN"' if settings.token else ""
     music = ", ".join(str(d) for d in settings.effective_music_dirs())
-    print(f"Auralis {__version__} serving {music}\n  {url}\n  try: curl -s{auth} '{url}/api/tracks?limit=5'",
-          file=sys.stderr, flush=True)
-    config = uvicorn.Config(create_app(settings), log_level=settings.log_level, access_log=True,
-                            timeout_graceful_shutdown=3)
+    print(
+        f"Auralis {__version__} serving {music}\n  {url}\n  try: curl -s{auth} '{url}/api/tracks?limit=5'",
+        file=sys.stderr,
+        flush=True,
+    )
+    config = uvicorn.Config(
+        create_app(settings),
+        log_level=settings.log_level,
+        access_log=True,
+        timeout_graceful_shutdown=3,
+    )
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 
@@ -133,23 +177,34 @@ def _scan(args: argparse.Namespace) -> int:
     _configure_logging(settings.log_level if args.log_level else "warning")
     open_database(settings.database_url, settings.sqlite_path)
     try:
-        with Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("{task.fields[errors]} unreadable"), TimeElapsedColumn(),
-                      transient=True) as bar:
+        with Progress(
+            TextColumn("scanning"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[errors]} unreadable"),
+            TimeElapsedColumn(),
+            transient=True,
+        ) as bar:
             task = bar.add_task("scan", total=None, errors=0)
 
             def show(progress: ScanProgress) -> None:
-                bar.update(task, total=progress.discovered, completed=progress.processed,
-                           errors=progress.errors)
+                bar.update(
+                    task,
+                    total=progress.discovered,
+                    completed=progress.processed,
+                    errors=progress.errors,
+                )
 
             result = Scanner(settings.effective_music_dirs(), on_progress=show).run()
     finally:
         close_database()
     for problem in result.root_errors:
         print(f"auralis-server: {problem}", file=sys.stderr)
-    print(f"{result.discovered} files: {result.added} added, {result.updated} updated, "
-          f"{result.removed} removed, {result.unchanged} unchanged, {result.errors} unreadable "
-          f"({result.elapsed_seconds:.1f} s)")
+    print(
+        f"{result.discovered} files: {result.added} added, {result.updated} updated, "
+        f"{result.removed} removed, {result.unchanged} unchanged, {result.errors} unreadable "
+        f"({result.elapsed_seconds:.1f} s)"
+    )
     return 0 if result.state == "finished" else 1
 
 

@@ -33,8 +33,12 @@ class Settings:
     port: int = DEFAULT_PORT
     music_dirs: tuple[Path, ...] = ()
     database_url: str | None = None
-    data_dir: Path = field(default_factory=lambda: _xdg_dir("XDG_DATA_HOME", ".local/share") / "auralis")
-    cache_dir: Path = field(default_factory=lambda: _xdg_dir("XDG_CACHE_HOME", ".cache") / "auralis")
+    data_dir: Path = field(
+        default_factory=lambda: _xdg_dir("XDG_DATA_HOME", ".local/share") / "auralis"
+    )
+    cache_dir: Path = field(
+        default_factory=lambda: _xdg_dir("XDG_CACHE_HOME", ".cache") / "auralis"
+    )
     token: str | None = None
     insecure_no_token: bool = False
     chunk_seconds: float = 10.0

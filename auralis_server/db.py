@@ -22,7 +22,7 @@ FINGERPRINT_SOURCES = ("rust", "python", "sidecar")
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class BaseModel(peewee.Model):

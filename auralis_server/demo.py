@@ -33,10 +33,22 @@ class DemoSong:
 
 SONGS: tuple[DemoSong, ...] = (
     DemoSong("Morning Loop", "Pop", 112.0, 57, ((0, 4, 7), (-3, 0, 4), (5, 9, 12), (7, 11, 14))),
-    DemoSong("Night Drive", "Synthwave", 96.0, 50, ((0, 3, 7), (-4, 0, 3), (-2, 2, 5), (-5, -1, 2))),
-    DemoSong("Four on the Floor", "House", 124.0, 53, ((0, 3, 7, 10), (5, 8, 12), (3, 7, 10), (-2, 2, 5))),
-    DemoSong("Slow Bloom", "Ambient Pop", 78.0, 55, ((0, 4, 7, 11), (5, 9, 12, 16), (2, 5, 9), (7, 11, 14))),
-    DemoSong("Breakneck", "Drum and Bass", 172.0, 52, ((0, 3, 7), (8, 12, 15), (3, 7, 10), (10, 14, 17))),
+    DemoSong(
+        "Night Drive", "Synthwave", 96.0, 50, ((0, 3, 7), (-4, 0, 3), (-2, 2, 5), (-5, -1, 2))
+    ),
+    DemoSong(
+        "Four on the Floor", "House", 124.0, 53, ((0, 3, 7, 10), (5, 8, 12), (3, 7, 10), (-2, 2, 5))
+    ),
+    DemoSong(
+        "Slow Bloom",
+        "Ambient Pop",
+        78.0,
+        55,
+        ((0, 4, 7, 11), (5, 9, 12, 16), (2, 5, 9), (7, 11, 14)),
+    ),
+    DemoSong(
+        "Breakneck", "Drum and Bass", 172.0, 52, ((0, 3, 7), (8, 12, 15), (3, 7, 10), (10, 14, 17))
+    ),
 )
 
 
@@ -94,7 +106,9 @@ def render_song(song: DemoSong, seconds: float, seed: int) -> npt.NDArray[np.flo
     beat_s = 60.0 / song.tempo_bpm
     bar_s = 4 * beat_s
     snare_t = _time(0.25)
-    snare = _noise_hit(rng, 0.25, 0.07, 1) + 0.4 * np.sin(2 * np.pi * 190 * snare_t) * np.exp(-snare_t / 0.05)
+    snare = _noise_hit(rng, 0.25, 0.07, 1) + 0.4 * np.sin(2 * np.pi * 190 * snare_t) * np.exp(
+        -snare_t / 0.05
+    )
     hat = _noise_hit(rng, 0.06, 0.015, 3)
     kick = _kick()
     bar = 0
@@ -115,7 +129,9 @@ def render_song(song: DemoSong, seconds: float, seed: int) -> npt.NDArray[np.flo
     left = 0.55 * pads + 0.5 * bass + 0.7 * drums + 0.15 * hats
     right = 0.35 * pads + 0.5 * bass + 0.7 * drums + 0.3 * hats
     stereo = np.stack([left, right], axis=1)
-    fade = np.minimum(1.0, np.minimum(np.arange(frames), np.arange(frames)[::-1]) / (0.5 * SAMPLE_RATE_HZ))
+    fade = np.minimum(
+        1.0, np.minimum(np.arange(frames), np.arange(frames)[::-1]) / (0.5 * SAMPLE_RATE_HZ)
+    )
     stereo *= fade[:, None]
     stereo *= 10 ** (-1.0 / 20) / np.max(np.abs(stereo))  # peak at -1 dBFS
     return stereo.astype(np.float32)

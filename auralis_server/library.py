@@ -100,7 +100,9 @@ def search_tracks(params: dict[str, str]) -> tuple[int, list[Track], int, int]:
     descending = sort.startswith("-")
     fields = _SORTS.get(sort.lstrip("-"))
     if fields is None:
-        raise BadRequest(f"unknown sort {sort!r}; expected one of {', '.join(_SORTS)} (prefix - to reverse)")
+        raise BadRequest(
+            f"unknown sort {sort!r}; expected one of {', '.join(_SORTS)} (prefix - to reverse)"
+        )
     query = Track.select()
     for word in (params.get("q") or "").split():
         query = query.where(
@@ -110,7 +112,9 @@ def search_tracks(params: dict[str, str]) -> tuple[int, list[Track], int, int]:
             | Track.path.contains(word)
         )
     if params.get("artist"):
-        query = query.where((Track.artist == params["artist"]) | (Track.album_artist == params["artist"]))
+        query = query.where(
+            (Track.artist == params["artist"]) | (Track.album_artist == params["artist"])
+        )
     if params.get("album"):
         query = query.where(Track.album == params["album"])
     total = query.count()
@@ -130,7 +134,9 @@ def artists() -> list[dict[str, Any]]:
         .order_by(peewee.fn.LOWER(Track.artist))
         .dicts()
     )
-    return [{"name": row["artist"], "albums": row["albums"], "tracks": row["tracks"]} for row in rows]
+    return [
+        {"name": row["artist"], "albums": row["albums"], "tracks": row["tracks"]} for row in rows
+    ]
 
 
 def albums(artist: str | None) -> list[dict[str, Any]]:

@@ -12,7 +12,9 @@ from shared.wire import SampleFormat
 
 def plan_from_query(params: Mapping[str, str]) -> RenderPlan:
     try:
-        return RenderPlan(parse_preset(params.get("preset")), parse_intensity(params.get("intensity")))
+        return RenderPlan(
+            parse_preset(params.get("preset")), parse_intensity(params.get("intensity"))
+        )
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
 

@@ -39,7 +39,9 @@ class ScanJobs:
                 self._roots, on_progress=self._publish, cancel=self._cancel, workers=self._workers
             )
             self._progress = scanner.progress
-            self._thread = threading.Thread(target=self._run, args=(scanner,), name="scan", daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, args=(scanner,), name="scan", daemon=True
+            )
             self._thread.start()
             return True
 

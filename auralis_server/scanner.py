@@ -29,8 +29,19 @@ _WRITE_BATCH = 500
 _PARALLEL_THRESHOLD = 2000  # below this, starting worker processes costs more than it saves
 _PROGRESS_INTERVAL_S = 0.25
 _METADATA_COLUMNS = (
-    "title", "artist", "album", "album_artist", "track_no", "disc_no", "year", "genre",
-    "duration", "total_frames", "sample_rate", "channels", "codec",
+    "title",
+    "artist",
+    "album",
+    "album_artist",
+    "track_no",
+    "disc_no",
+    "year",
+    "genre",
+    "duration",
+    "total_frames",
+    "sample_rate",
+    "channels",
+    "codec",
 )
 
 
@@ -199,7 +210,9 @@ class Scanner:
         seen_dirs: set[tuple[int, int]] = set()
         for root in self.roots:
             if not root.is_dir():
-                progress.root_errors.append(f"{root}: not a readable directory; its tracks are kept")
+                progress.root_errors.append(
+                    f"{root}: not a readable directory; its tracks are kept"
+                )
                 continue
             walked_roots.append(str(root).rstrip(os.sep) + os.sep)
             for candidate in _walk(root, seen_dirs):
@@ -237,7 +250,9 @@ class Scanner:
             if self._cancel.is_set():
                 return
 
-    def _write(self, rows: Iterator[dict[str, Any]], known: dict[str, tuple[int, int, int]]) -> None:
+    def _write(
+        self, rows: Iterator[dict[str, Any]], known: dict[str, tuple[int, int, int]]
+    ) -> None:
         batch: list[dict[str, Any]] = []
         for row in rows:
             batch.append(row)

@@ -76,7 +76,9 @@ def _timed_scan(root: Path, workers: int | None) -> tuple[float, int]:
     return elapsed, progress.discovered
 
 
-def _scan_fresh_database(root: Path, database_path: Path, workers: int | None) -> tuple[float, float, int]:
+def _scan_fresh_database(
+    root: Path, database_path: Path, workers: int | None
+) -> tuple[float, float, int]:
     """First scan and no-change rescan into a new database; (first s, rescan s, files)."""
     open_database(None, database_path)
     try:
@@ -93,7 +95,9 @@ def _scan_fresh_database(root: Path, database_path: Path, workers: int | None) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=10_000)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="default: one per core")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="default: one per core"
+    )
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="auralis-bench-scan-") as tmp:
@@ -102,9 +106,15 @@ def main() -> None:
         generate_library(root, args.files)
         print(f"generated {args.files} tagged files in {time.perf_counter() - start:.1f} s")
         for workers in sorted({1, args.workers}):
-            first_s, rescan_s, files = _scan_fresh_database(root, Path(tmp) / f"bench{workers}.db", workers)
-            rows.append((f"first scan, {workers} worker{'s' * (workers > 1)}", first_s, files / first_s))
-            rows.append((f"rescan, {workers} worker{'s' * (workers > 1)}", rescan_s, files / rescan_s))
+            first_s, rescan_s, files = _scan_fresh_database(
+                root, Path(tmp) / f"bench{workers}.db", workers
+            )
+            rows.append(
+                (f"first scan, {workers} worker{'s' * (workers > 1)}", first_s, files / first_s)
+            )
+            rows.append(
+                (f"rescan, {workers} worker{'s' * (workers > 1)}", rescan_s, files / rescan_s)
+            )
     print(f"{'scan':<26}{'seconds':>9}{'files/s':>10}{'× target':>10}{'× old':>8}")
     for name, seconds, rate in rows:
         print(
@@ -112,7 +122,9 @@ def main() -> None:
             f"{rate / TARGET_FILES_PER_S:>10.2f}{rate / OLD_SYSTEM_FILES_PER_S:>8.2f}"
         )
     if len(rows) > 2:
-        print(f"{args.workers} workers scan {rows[2][2] / rows[0][2]:.2f}× as fast as 1 on a first scan")
+        print(
+            f"{args.workers} workers scan {rows[2][2] / rows[0][2]:.2f}× as fast as 1 on a first scan"
+        )
 
 
 if __name__ == "__main__":

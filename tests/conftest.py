@@ -31,7 +31,9 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
             monkeypatch.delenv(name)
 
 
-def music_signal(seconds: float, rate_hz: int, channels: int = 2, seed: int = 0) -> npt.NDArray[np.float64]:
+def music_signal(
+    seconds: float, rate_hz: int, channels: int = 2, seed: int = 0
+) -> npt.NDArray[np.float64]:
     """Chords plus noise bursts: non-repeating, so a misplaced sample cannot go unnoticed."""
     rng = np.random.default_rng(seed)
     t = np.arange(int(seconds * rate_hz)) / rate_hz
@@ -43,8 +45,15 @@ def music_signal(seconds: float, rate_hz: int, channels: int = 2, seed: int = 0)
     return np.stack(columns, axis=1)
 
 
-def write_audio(path: Path, seconds: float, rate_hz: int = 44100, *, channels: int = 2,
-                subtype: str = "PCM_16", seed: int = 0) -> npt.NDArray[np.float32]:
+def write_audio(
+    path: Path,
+    seconds: float,
+    rate_hz: int = 44100,
+    *,
+    channels: int = 2,
+    subtype: str = "PCM_16",
+    seed: int = 0,
+) -> npt.NDArray[np.float32]:
     """Write a test file; returns its samples as decoded float32 (what the server must send)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     soundfile.write(path, music_signal(seconds, rate_hz, channels, seed), rate_hz, subtype=subtype)
@@ -58,7 +67,9 @@ def settings_for(tmp_path: Path) -> Callable[..., Settings]:
 
     def make(*music: Path, **changes: object) -> Settings:
         base = Settings(
-            music_dirs=tuple(music), data_dir=tmp_path / "data", cache_dir=tmp_path / "cache",
+            music_dirs=tuple(music),
+            data_dir=tmp_path / "data",
+            cache_dir=tmp_path / "cache",
             scan_on_start=False,
         )
         return replace(base, **changes)  # type: ignore[arg-type]
@@ -78,8 +89,9 @@ class LiveServer:
     def __init__(self, app: Starlette) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                timeout_graceful_shutdown=1)
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", timeout_graceful_shutdown=1
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 

@@ -26,7 +26,9 @@ TOKEN = "readme-token"
 
 def curl_examples() -> list[str]:
     blocks = re.findall(r"```sh\n(.*?)```", README.read_text(), re.DOTALL)
-    return [line.strip() for block in blocks for line in block.splitlines() if line.startswith("curl ")]
+    return [
+        line.strip() for block in blocks for line in block.splitlines() if line.startswith("curl ")
+    ]
 
 
 def test_readme_has_the_examples_this_test_runs() -> None:
@@ -52,8 +54,14 @@ def test_every_curl_example_works(
     for line in curl_examples():
         url = token_server.url if "AURALIS_TOKEN" in line else open_server.url
         script = 'curl() { command curl -w "\\n%{http_code}\\n" "$@"; }\n' + line
-        result = subprocess.run(["bash", "-c", script], cwd=work, capture_output=True, text=True, timeout=30,
-                                env={"PATH": "/usr/bin:/bin", "AURALIS": url, "AURALIS_TOKEN": TOKEN})
+        result = subprocess.run(
+            ["bash", "-c", script],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={"PATH": "/usr/bin:/bin", "AURALIS": url, "AURALIS_TOKEN": TOKEN},
+        )
         status = result.stdout.rstrip().splitlines()[-1]
         if "expect timeout" in line:
             assert result.returncode == 28, (line, result.stderr)
@@ -78,7 +86,10 @@ def _check_downloads(work: Path) -> None:
     assert [f.header.chunk_index for f in all_frames] == [0, 1, 2]
     np.testing.assert_array_equal(all_frames[0].core, c0)
     np.testing.assert_array_equal(all_frames[1].samples, c1)
-    assert [f.header.chunk_index for f in iter_frames([(work / "first-two.bin").read_bytes()])] == [0, 1]
+    assert [f.header.chunk_index for f in iter_frames([(work / "first-two.bin").read_bytes()])] == [
+        0,
+        1,
+    ]
     rest = list(iter_frames([(work / "rest.bin").read_bytes()]))
     assert [f.header.chunk_index for f in rest] == [1, 2]
     assert rest[0].header.sample_format.name == "s16"

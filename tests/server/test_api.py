@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import os
 
 import numpy as np
@@ -39,8 +40,10 @@ def test_track_list_search_sort_and_paging(client: TestClient) -> None:
     assert client.get("/api/tracks", params={"q": "song zzz"}).json()["total"] == 0
 
 
-@pytest.mark.parametrize("params", [{"limit": "x"}, {"limit": "0"}, {"limit": "5000"},
-                                    {"offset": "-1"}, {"sort": "loudness"}])
+@pytest.mark.parametrize(
+    "params",
+    [{"limit": "x"}, {"limit": "0"}, {"limit": "5000"}, {"offset": "-1"}, {"sort": "loudness"}],
+)
 def test_bad_list_parameters_are_400(client: TestClient, params: dict[str, str]) -> None:
     response = client.get("/api/tracks", params=params)
     assert response.status_code == 400 and response.json()["error"] == "bad_request"
@@ -60,16 +63,26 @@ def test_artists_and_albums_group_the_library(client: TestClient) -> None:
     assert albums[0]["tracks"] == 8
 
 
-@pytest.mark.parametrize("path", ["/api/tracks/999", "/api/tracks/999/stream", "/api/tracks/999/fingerprint",
-                                  "/api/tracks/999/plan", "/api/tracks/999/chunks/0.wav", "/api/nothing"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/tracks/999",
+        "/api/tracks/999/stream",
+        "/api/tracks/999/fingerprint",
+        "/api/tracks/999/plan",
+        "/api/tracks/999/chunks/0.wav",
+        "/api/nothing",
+    ],
+)
 def test_unknown_ids_and_routes_are_json_404(client: TestClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
 
 
-@pytest.mark.parametrize("query", ["preset=loud", "intensity=2", "intensity=nan", "intensity=x",
-                                   "format=mp3", "format="])
+@pytest.mark.parametrize(
+    "query", ["preset=loud", "intensity=2", "intensity=nan", "intensity=x", "format=mp3", "format="]
+)
 def test_bad_stream_parameters_are_400(client: TestClient, library: Library, query: str) -> None:
     track_id = library.track_id("song.wav")
     for path in (f"/api/tracks/{track_id}/stream", f"/api/tracks/{track_id}/plan"):
@@ -84,50 +97,79 @@ def test_bad_stream_parameters_are_400(client: TestClient, library: Library, que
 
 
 @pytest.mark.parametrize("name", ["song.wav", "hi.flac", "mono.wav"])
-def test_whole_stream_is_the_source_exactly(client: TestClient, library: Library, name: str) -> None:
+def test_whole_stream_is_the_source_exactly(
+    client: TestClient, library: Library, name: str
+) -> None:
     response = client.get(f"/api/tracks/{library.track_id(name)}/stream")
     assert response.status_code == 200 and "content-range" not in response.headers
     frames = _frames(response.content)
     joined = np.concatenate([frame.core for frame in frames])
     np.testing.assert_array_equal(joined, library.samples[name])
-    for frame, following in zip(frames, frames[1:]):
+    for frame, following in itertools.pairwise(frames):
         np.testing.assert_array_equal(frame.tail, following.core[: len(frame.tail)])
         assert len(frame.tail) == frame.header.overlap_frames > 0
     assert frames[-1].header.overlap_frames == 0
 
 
-@pytest.mark.parametrize(("spec", "status", "content_range"), [
-    ("chunks=1-1", 206, "chunks 1-1/3"), ("chunks=1-", 206, "chunks 1-2/3"), ("chunks=-2", 206, "chunks 1-2/3"),
-    ("chunks=0-99", 206, "chunks 0-2/3"), ("chunks=3-4", 416, "chunks */3"), ("chunks=2-1", 416, "chunks */3"),
-    ("chunks=x", 416, "chunks */3"), ("bytes=0-10", 416, "chunks */3"), ("chunks=0-1,2-2", 416, "chunks */3"),
-])
-def test_range_header_semantics(client: TestClient, library: Library, spec: str, status: int, content_range: str) -> None:
-    response = client.get(f"/api/tracks/{library.track_id('song.wav')}/stream", headers={"Range": spec})
+@pytest.mark.parametrize(
+    ("spec", "status", "content_range"),
+    [
+        ("chunks=1-1", 206, "chunks 1-1/3"),
+        ("chunks=1-", 206, "chunks 1-2/3"),
+        ("chunks=-2", 206, "chunks 1-2/3"),
+        ("chunks=0-99", 206, "chunks 0-2/3"),
+        ("chunks=3-4", 416, "chunks */3"),
+        ("chunks=2-1", 416, "chunks */3"),
+        ("chunks=x", 416, "chunks */3"),
+        ("bytes=0-10", 416, "chunks */3"),
+        ("chunks=0-1,2-2", 416, "chunks */3"),
+    ],
+)
+def test_range_header_semantics(
+    client: TestClient, library: Library, spec: str, status: int, content_range: str
+) -> None:
+    response = client.get(
+        f"/api/tracks/{library.track_id('song.wav')}/stream", headers={"Range": spec}
+    )
     assert response.status_code == status
     assert response.headers["content-range"] == content_range
     if status == 206:
         first, last = map(int, content_range.split()[1].split("/")[0].split("-"))
-        assert [f.header.chunk_index for f in _frames(response.content)] == list(range(first, last + 1))
+        assert [f.header.chunk_index for f in _frames(response.content)] == list(
+            range(first, last + 1)
+        )
     else:
         assert response.json()["error"] == "range_not_satisfiable"
 
 
 def test_query_range_wins_over_header(client: TestClient, library: Library) -> None:
-    response = client.get(f"/api/tracks/{library.track_id('song.wav')}/stream?chunks=2-2",
-                          headers={"Range": "chunks=0-0"})
+    response = client.get(
+        f"/api/tracks/{library.track_id('song.wav')}/stream?chunks=2-2",
+        headers={"Range": "chunks=0-0"},
+    )
     assert response.headers["content-range"] == "chunks 2-2/3"
     assert _frames(response.content)[0].header.chunk_index == 2
 
 
 @pytest.mark.parametrize("fmt", ["s16", "flac"])
-def test_integer_formats_carry_16_bit_sources_exactly(client: TestClient, library: Library, fmt: str) -> None:
-    response = client.get(f"/api/tracks/{library.track_id('song.wav')}/stream?chunks=0-1&format={fmt}")
+def test_integer_formats_carry_16_bit_sources_exactly(
+    client: TestClient, library: Library, fmt: str
+) -> None:
+    response = client.get(
+        f"/api/tracks/{library.track_id('song.wav')}/stream?chunks=0-1&format={fmt}"
+    )
     frames = _frames(response.content)
-    np.testing.assert_array_equal(np.concatenate([f.core for f in frames]), library.samples["song.wav"][: 2 * 441000])
+    np.testing.assert_array_equal(
+        np.concatenate([f.core for f in frames]), library.samples["song.wav"][: 2 * 441000]
+    )
 
 
-@pytest.mark.parametrize(("name", "kind"), [("song.wav", "wav"), ("hi.flac", "flac"), ("hi.flac", "wav")])
-def test_chunk_files_join_into_exactly_the_track(client: TestClient, library: Library, name: str, kind: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "kind"), [("song.wav", "wav"), ("hi.flac", "flac"), ("hi.flac", "wav")]
+)
+def test_chunk_files_join_into_exactly_the_track(
+    client: TestClient, library: Library, name: str, kind: str
+) -> None:
     track_id = library.track_id(name)
     count = client.get(f"/api/tracks/{track_id}").json()["geometry"]["chunk_count"]
     parts = []
@@ -135,7 +177,9 @@ def test_chunk_files_join_into_exactly_the_track(client: TestClient, library: Li
         response = client.get(f"/api/tracks/{track_id}/chunks/{index}.{kind}")
         assert response.status_code == 200 and response.headers["content-type"] == f"audio/{kind}"
         assert f"chunk{index}.{kind}" in response.headers["content-disposition"]
-        parts.append(soundfile.read(io.BytesIO(response.content), dtype="float32", always_2d=True)[0])
+        parts.append(
+            soundfile.read(io.BytesIO(response.content), dtype="float32", always_2d=True)[0]
+        )
     np.testing.assert_array_equal(np.concatenate(parts), library.samples[name])
     with_tail = client.get(f"/api/tracks/{track_id}/chunks/0.{kind}?tail=1")
     tail_samples = soundfile.read(io.BytesIO(with_tail.content), dtype="float32", always_2d=True)[0]
@@ -145,7 +189,9 @@ def test_chunk_files_join_into_exactly_the_track(client: TestClient, library: Li
 
 @pytest.mark.parametrize("name", ["3.wav", "0.mp3", "x.wav", "-1.wav"])
 def test_bad_chunk_file_names_are_404(client: TestClient, library: Library, name: str) -> None:
-    assert client.get(f"/api/tracks/{library.track_id('song.wav')}/chunks/{name}").status_code == 404
+    assert (
+        client.get(f"/api/tracks/{library.track_id('song.wav')}/chunks/{name}").status_code == 404
+    )
 
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
@@ -168,7 +214,9 @@ def test_a_file_deleted_after_the_scan_is_422(client: TestClient, library: Libra
     assert response.status_code == 422 and "No such file" in response.json()["detail"]
 
 
-def test_a_file_changed_after_the_scan_is_reread_before_streaming(client: TestClient, library: Library) -> None:
+def test_a_file_changed_after_the_scan_is_reread_before_streaming(
+    client: TestClient, library: Library
+) -> None:
     track_id = library.track_id("mono.wav")
     replacement = write_audio(library.music / "mono.wav", 12.0, 22050, channels=1, seed=9)
     response = client.get(f"/api/tracks/{track_id}/stream")
@@ -178,7 +226,9 @@ def test_a_file_changed_after_the_scan_is_reread_before_streaming(client: TestCl
     assert Track.get_by_id(track_id).total_frames == 12 * 22050
 
 
-def test_fingerprint_endpoints_report_pending_honestly(client: TestClient, library: Library) -> None:
+def test_fingerprint_endpoints_report_pending_honestly(
+    client: TestClient, library: Library
+) -> None:
     track_id = library.track_id("song.wav")
     body = client.get(f"/api/tracks/{track_id}/fingerprint").json()
     assert body["status"] == "pending" and body["values"] is None and body["source"] is None
@@ -200,7 +250,9 @@ def test_token_is_required_when_configured(library: Library) -> None:
         wrong = client.get("/api/health", headers={"Authorization": "Bearer nope"})
         assert wrong.status_code == 401 and wrong.headers["www-authenticate"].startswith("Bearer")
         assert wrong.json()["error"] == "unauthorized"
-        assert client.get("/api/health", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+        assert (
+            client.get("/api/health", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+        )
 
 
 def test_scan_endpoint_starts_one_scan(client: TestClient, library: Library) -> None:

@@ -23,15 +23,30 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _cli(*args: str, timeout: float = 120, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "auralis_server.cli", *args], capture_output=True,
-                          text=True, timeout=timeout, cwd=ROOT, **kwargs)  # type: ignore[call-overload]
+    return subprocess.run(
+        [sys.executable, "-m", "auralis_server.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        **kwargs,
+    )  # type: ignore[call-overload]
 
 
 class ServerProcess:
     """`auralis-server serve` in a child process; the URL is read from what it prints."""
 
     def __init__(self, *args: str, prefix: tuple[str, ...] = ()) -> None:
-        command = [*prefix, sys.executable, "-m", "auralis_server.cli", "serve", "--port", "0", *args]
+        command = [
+            *prefix,
+            sys.executable,
+            "-m",
+            "auralis_server.cli",
+            "serve",
+            "--port",
+            "0",
+            *args,
+        ]
         self.process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=ROOT)
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._drain, daemon=True)
@@ -92,7 +107,9 @@ def test_a_busy_port_is_one_line_not_a_traceback(tmp_path: Path) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = _cli("serve", "--port", str(port), "--music", str(tmp_path), "--data-dir", str(tmp_path))
+        result = _cli(
+            "serve", "--port", str(port), "--music", str(tmp_path), "--data-dir", str(tmp_path)
+        )
     assert result.returncode == 1
     assert result.stderr.strip().endswith("Address already in use")
     assert "Traceback" not in result.stderr
@@ -100,19 +117,28 @@ def test_a_busy_port_is_one_line_not_a_traceback(tmp_path: Path) -> None:
 
 def test_bad_configuration_is_one_line(tmp_path: Path) -> None:
     result = _cli("serve", "--config", str(tmp_path / "nope.toml"))
-    assert result.returncode == 2 and "does not exist" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        result.returncode == 2
+        and "does not exist" in result.stderr
+        and "Traceback" not in result.stderr
+    )
     result = _cli("scan", "--music", str(tmp_path), env={**os.environ, "AURALIS_PORT": "x"})
     assert result.returncode == 2 and "invalid value for port" in result.stderr
 
 
 def test_first_run_serves_the_demo_library(serve: type[ServerProcess], tmp_path: Path) -> None:
     """What `make run` does on a machine with no music: generate, scan, serve."""
-    server = serve("--demo-if-empty", "--data-dir", str(tmp_path / "data"), "--music", str(tmp_path / "Music"))
+    server = serve(
+        "--demo-if-empty", "--data-dir", str(tmp_path / "data"), "--music", str(tmp_path / "Music")
+    )
     server.wait_for_scan()
     tracks = httpx.get(f"{server.url}/api/tracks").json()
     assert tracks["total"] == 5
     assert {t["artist"] for t in tracks["tracks"]} == {"Auralis Demo Band"}
-    assert all(t["duration_seconds"] == pytest.approx(36.0) and t["error"] is None for t in tracks["tracks"])
+    assert all(
+        t["duration_seconds"] == pytest.approx(36.0) and t["error"] is None
+        for t in tracks["tracks"]
+    )
     response = httpx.get(f"{server.url}/api/tracks/{tracks['tracks'][0]['id']}/stream?chunks=0-0")
     assert response.status_code == 206 and response.headers["content-range"] == "chunks 0-0/4"
 
@@ -126,20 +152,29 @@ def test_demo_library_command_writes_tagged_tracks(tmp_path: Path) -> None:
     assert scan.returncode == 0 and "5 files: 5 added" in scan.stdout
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None,
-                    reason="as an ordinary user test_api covers the unreadable file")
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("setpriv") is None,
+    reason="as an ordinary user test_api covers the unreadable file",
+)
 def test_permission_denied_file_streams_as_422(serve: type[ServerProcess], tmp_path: Path) -> None:
     music = tmp_path / "music"
     write_bad_files(music)
     write_audio(music / "ok.wav", 1.0)
-    server = serve("--music", str(music), "--data-dir", str(tmp_path / "data"),
-                   prefix=("setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"))
+    server = serve(
+        "--music",
+        str(music),
+        "--data-dir",
+        str(tmp_path / "data"),
+        prefix=("setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"),
+    )
     server.wait_for_scan()
     locked = httpx.get(f"{server.url}/api/tracks", params={"q": "locked"}).json()["tracks"][0]
     assert locked["error"] == "permission denied"
     response = httpx.get(f"{server.url}/api/tracks/{locked['id']}/stream")
     assert response.status_code == 422
-    assert response.json() == {"error": "unreadable_audio",
-                               "detail": f"track {locked['id']} is not playable: permission denied"}
+    assert response.json() == {
+        "error": "unreadable_audio",
+        "detail": f"track {locked['id']} is not playable: permission denied",
+    }
     ok = httpx.get(f"{server.url}/api/tracks", params={"q": "ok"}).json()["tracks"][0]
     assert httpx.get(f"{server.url}/api/tracks/{ok['id']}/stream").status_code == 200

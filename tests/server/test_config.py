@@ -9,7 +9,9 @@ from auralis_server.config import ConfigError, Settings, is_loopback, load_setti
 
 def test_precedence_defaults_then_toml_then_env_then_flags(tmp_path: Path) -> None:
     config = tmp_path / "server.toml"
-    config.write_text('[server]\nport = 9000\nhost = "127.0.0.2"\nmusic = ["/srv/a", "/srv/b"]\nchunk_seconds = 5\n')
+    config.write_text(
+        '[server]\nport = 9000\nhost = "127.0.0.2"\nmusic = ["/srv/a", "/srv/b"]\nchunk_seconds = 5\n'
+    )
     settings = load_settings({"port": None}, config_path=config, environ={"AURALIS_PORT": "9100"})
     assert settings.port == 9100  # env beats file
     assert settings.host == "127.0.0.2"  # file beats default
@@ -19,7 +21,9 @@ def test_precedence_defaults_then_toml_then_env_then_flags(tmp_path: Path) -> No
     assert flagged.port == 9200  # flag beats env
 
 
-def test_default_config_file_is_in_xdg_config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_config_file_is_in_xdg_config_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     (tmp_path / "auralis").mkdir()
     (tmp_path / "auralis" / "server.toml").write_text('token = "s3cret"\n')
@@ -27,13 +31,22 @@ def test_default_config_file_is_in_xdg_config_home(tmp_path: Path, monkeypatch: 
 
 
 def test_env_music_is_a_path_list_and_database_url_is_honoured() -> None:
-    settings = load_settings(environ={"AURALIS_MUSIC": "/m1:/m2", "AURALIS_DATABASE_URL": "sqlite:////tmp/x.db"})
+    settings = load_settings(
+        environ={"AURALIS_MUSIC": "/m1:/m2", "AURALIS_DATABASE_URL": "sqlite:////tmp/x.db"}
+    )
     assert settings.music_dirs == (Path("/m1"), Path("/m2"))
     assert settings.database_url == "sqlite:////tmp/x.db"
 
 
-@pytest.mark.parametrize(("name", "value"), [("AURALIS_PORT", "http"), ("AURALIS_PORT", "70000"),
-                                             ("AURALIS_CHUNK_SECONDS", "0"), ("AURALIS_SCAN_ON_START", "maybe")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("AURALIS_PORT", "http"),
+        ("AURALIS_PORT", "70000"),
+        ("AURALIS_CHUNK_SECONDS", "0"),
+        ("AURALIS_SCAN_ON_START", "maybe"),
+    ],
+)
 def test_bad_values_name_the_setting(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match="invalid value"):
         load_settings(environ={name: value})

@@ -17,7 +17,9 @@ def test_sqlite_runs_with_wal_busy_timeout_and_foreign_keys(tmp_path: Path, use_
         assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
         assert database.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 10_000
         track = Track.create(path="/x.flac", size=1, mtime_ns=1)
-        Fingerprint.create(track=track, vector=b"\0" * 100, algorithm_version=1, source="python", sha256="0" * 64)
+        Fingerprint.create(
+            track=track, vector=b"\0" * 100, algorithm_version=1, source="python", sha256="0" * 64
+        )
         track.delete_instance()
         assert Fingerprint.select().count() == 0  # ON DELETE CASCADE took it
         Track.create(path="/x2.flac", size=1, mtime_ns=1)

@@ -39,7 +39,9 @@ def tag(path: Path, title: str, artist: str, album: str, track_no: int) -> None:
         for frame, text in ((TIT2, title), (TPE1, artist), (TALB, album), (TRCK, str(track_no))):
             audio.tags.add(frame(encoding=3, text=text))
     else:
-        audio.tags.update({"title": title, "artist": artist, "album": album, "tracknumber": str(track_no)})
+        audio.tags.update(
+            {"title": title, "artist": artist, "album": album, "tracknumber": str(track_no)}
+        )
     audio.save()
 
 
@@ -49,7 +51,9 @@ def scanned(tmp_path: Path) -> Iterator[tuple[Path, Settings]]:
     music.mkdir()
     for index, (ext, fmt, subtype, rate, _) in enumerate(FORMATS, start=1):
         path = music / f"{index}.{ext}"
-        soundfile.write(path, music_signal(12.5, rate, seed=index), rate, format=fmt, subtype=subtype)
+        soundfile.write(
+            path, music_signal(12.5, rate, seed=index), rate, format=fmt, subtype=subtype
+        )
         tag(path, f"Title {ext}", "Format Band", "Containers", index)
     settings = Settings(music_dirs=(music,), data_dir=tmp_path / "data", scan_on_start=False)
     open_database(None, settings.sqlite_path)
@@ -67,7 +71,12 @@ def test_each_format_is_scanned_and_streamed_like_a_full_decode(
     path = music / f"{index}.{ext}"
     track = Track.get(Track.path == str(path))
     decoded, _ = soundfile.read(path, dtype="float32", always_2d=True)
-    assert (track.title, track.artist, track.album, track.track_no) == (f"Title {ext}", "Format Band", "Containers", index)
+    assert (track.title, track.artist, track.album, track.track_no) == (
+        f"Title {ext}",
+        "Format Band",
+        "Containers",
+        index,
+    )
     assert (track.sample_rate, track.channels, track.total_frames) == (rate, 2, len(decoded))
     with TestClient(create_app(settings)) as client:
         frames = list(iter_frames([client.get(f"/api/tracks/{track.id}/stream").content]))
@@ -91,7 +100,9 @@ def _real_music(tmp_path: Path, folder: Path) -> tuple[Settings, list[Track]]:
 def test_real_music_scans_and_its_last_chunk_ends_where_the_decode_ends(
     tmp_path: Path, folder: Path, request: pytest.FixtureRequest
 ) -> None:
-    require_audio_fixture(folder.is_dir(), f"{folder} is missing (apt-get install asc-music drascula-music)")
+    require_audio_fixture(
+        folder.is_dir(), f"{folder} is missing (apt-get install asc-music drascula-music)"
+    )
     settings, tracks = _real_music(tmp_path, folder)
     try:
         with TestClient(create_app(settings)) as client:
@@ -101,6 +112,8 @@ def test_real_music_scans_and_its_last_chunk_ends_where_the_decode_ends(
                 response = client.get(f"/api/tracks/{track.id}/stream", params={"chunks": "-1"})
                 (last,) = list(iter_frames([response.content]))
                 assert last.header.overlap_frames == 0
-                np.testing.assert_allclose(last.core, decoded[-last.header.core_frames :], atol=1e-6)
+                np.testing.assert_allclose(
+                    last.core, decoded[-last.header.core_frames :], atol=1e-6
+                )
     finally:
         close_database()

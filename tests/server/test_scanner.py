@@ -33,16 +33,40 @@ def _tag(path: Path, **tags: str) -> None:
 def test_first_scan_reads_tags_and_stream_info(db: Path, tmp_path: Path) -> None:
     music = tmp_path / "music"
     write_audio(music / "a" / "one.flac", 2.5, 48000, subtype="PCM_24")
-    _tag(music / "a" / "one.flac", title="One", artist="Ann", album="First", tracknumber="3/9",
-         discnumber="2", date="2019-04-01", genre="Jazz", albumartist="Various")
+    _tag(
+        music / "a" / "one.flac",
+        title="One",
+        artist="Ann",
+        album="First",
+        tracknumber="3/9",
+        discnumber="2",
+        date="2019-04-01",
+        genre="Jazz",
+        albumartist="Various",
+    )
     write_audio(music / "two.wav", 1.0, 22050, channels=1)
     (music / "cover.jpg").write_bytes(b"\xff\xd8")
     progress = Scanner([music]).run()
-    assert (progress.state, progress.discovered, progress.added, progress.errors) == ("finished", 2, 2, 0)
+    assert (progress.state, progress.discovered, progress.added, progress.errors) == (
+        "finished",
+        2,
+        2,
+        0,
+    )
     one = Track.get(Track.path == str(music / "a" / "one.flac"))
-    assert (one.title, one.artist, one.album, one.album_artist) == ("One", "Ann", "First", "Various")
+    assert (one.title, one.artist, one.album, one.album_artist) == (
+        "One",
+        "Ann",
+        "First",
+        "Various",
+    )
     assert (one.track_no, one.disc_no, one.year, one.genre) == (3, 2, 2019, "Jazz")
-    assert (one.sample_rate, one.channels, one.total_frames, one.codec) == (48000, 2, 120000, "flac")
+    assert (one.sample_rate, one.channels, one.total_frames, one.codec) == (
+        48000,
+        2,
+        120000,
+        "flac",
+    )
     assert one.duration == pytest.approx(2.5)
     assert one.fingerprint_status == "pending" and one.scan_error is None
     two = Track.get(Track.path == str(music / "two.wav"))
@@ -57,10 +81,17 @@ def test_rescan_is_incremental_and_tracks_changes_and_removals(db: Path, tmp_pat
     ids = {t.path: t.id for t in Track.select()}
     b = Track.get(Track.path == str(music / "b.flac"))
     Track.update(fingerprint_status="complete").execute()
-    Fingerprint.create(track=b, vector=b"\0" * 100, algorithm_version=1, source="python", sha256="0" * 64)
+    Fingerprint.create(
+        track=b, vector=b"\0" * 100, algorithm_version=1, source="python", sha256="0" * 64
+    )
 
     unchanged = Scanner([music]).run()
-    assert (unchanged.unchanged, unchanged.added, unchanged.updated, unchanged.removed) == (3, 0, 0, 0)
+    assert (unchanged.unchanged, unchanged.added, unchanged.updated, unchanged.removed) == (
+        3,
+        0,
+        0,
+        0,
+    )
 
     write_audio(music / "b.flac", 2.0, seed=5)
     os.utime(music / "b.flac", ns=(1, 1_000_000_000))
@@ -97,7 +128,9 @@ def test_progress_is_reported_until_finished(db: Path, tmp_path: Path) -> None:
     assert seen[-1].processed == seen[-1].discovered == 5
 
 
-def test_bad_files_are_recorded_with_their_error_and_the_scan_finishes(db: Path, tmp_path: Path) -> None:
+def test_bad_files_are_recorded_with_their_error_and_the_scan_finishes(
+    db: Path, tmp_path: Path
+) -> None:
     music = tmp_path / "music"
     write_bad_files(music)
     write_audio(music / "good.flac", 1.0)
@@ -125,9 +158,23 @@ def test_permission_denied_when_root_lacks_dac_override(tmp_path: Path) -> None:
     write_bad_files(music)
     write_audio(music / "good.flac", 1.0)
     result = subprocess.run(
-        [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--", sys.executable, "-m",
-         "auralis_server.cli", "scan", "--music", str(music), "--data-dir", str(tmp_path / "data")],
-        capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[2],
+        [
+            setpriv,
+            "--bounding-set=-dac_override,-dac_read_search",
+            "--",
+            sys.executable,
+            "-m",
+            "auralis_server.cli",
+            "scan",
+            "--music",
+            str(music),
+            "--data-dir",
+            str(tmp_path / "data"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
     )
     assert result.returncode == 0, result.stderr
     assert "6 files" in result.stdout and "5 unreadable" in result.stdout

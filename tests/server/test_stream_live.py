@@ -34,7 +34,9 @@ def test_ranged_stream_decodes_to_the_source_samples(
 ) -> None:
     server = live_server(library.app())
     track_id = library.track_id(name)
-    response, frames = _stream(f"{server.url}/api/tracks/{track_id}/stream", headers={"Range": "chunks=1-2"})
+    response, frames = _stream(
+        f"{server.url}/api/tracks/{track_id}/stream", headers={"Range": "chunks=1-2"}
+    )
     assert response.status_code == 206
     assert response.headers["transfer-encoding"] == "chunked"
     chunk_range = parse_content_range(response.headers["content-range"])
@@ -103,7 +105,9 @@ def test_client_disconnect_stops_its_stream_and_others_are_served(
                 break  # hang up after the first frame of 25
     response, frames = _stream(f"{server.url}/api/tracks/{other}/stream")
     assert response.status_code == 200 and len(frames) == 22
-    np.testing.assert_array_equal(np.concatenate([f.core for f in frames]), library.samples["hi.flac"])
+    np.testing.assert_array_equal(
+        np.concatenate([f.core for f in frames]), library.samples["hi.flac"]
+    )
     rendered_then = sum(1 for track, _ in renderer.rendered if track == song)
     time.sleep(0.5)
     rendered_later = sum(1 for track, _ in renderer.rendered if track == song)
@@ -111,7 +115,9 @@ def test_client_disconnect_stops_its_stream_and_others_are_served(
     assert httpx.get(f"{server.url}/api/health").status_code == 200
 
 
-def test_events_report_scan_progress(library: Library, live_server: Callable[..., LiveServer]) -> None:
+def test_events_report_scan_progress(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
     server = live_server(library.app())
     write_audio(library.music / "later.flac", 1.0)
     states: list[str] = []

@@ -6,7 +6,9 @@ from hypothesis import strategies as st
 
 from shared.geometry import ChunkGeometry
 
-rates = st.sampled_from([8000, 11025, 22050, 32000, 44100, 48000, 88200, 96000, 192000]) | st.integers(1000, 400_000)
+rates = st.sampled_from(
+    [8000, 11025, 22050, 32000, 44100, 48000, 88200, 96000, 192000]
+) | st.integers(1000, 400_000)
 
 
 @settings(deadline=None)

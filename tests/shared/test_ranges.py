@@ -43,8 +43,20 @@ def test_suffix_range_takes_the_last_chunks(count: int, suffix: int) -> None:
 
 @pytest.mark.parametrize(
     "spec",
-    ["", "chunks", "chunks=", "chunks=-", "bytes=0-1", "chunks=a-b", "chunks=1-2,4-5",
-     "chunks=-1-2", "chunks=1.5-2", "chunks=0x1-2", "chunks=1--2", "chunk=1-2"],
+    [
+        "",
+        "chunks",
+        "chunks=",
+        "chunks=-",
+        "bytes=0-1",
+        "chunks=a-b",
+        "chunks=1-2,4-5",
+        "chunks=-1-2",
+        "chunks=1.5-2",
+        "chunks=0x1-2",
+        "chunks=1--2",
+        "chunk=1-2",
+    ],
 )
 def test_malformed_ranges_are_unsatisfiable(spec: str) -> None:
     with pytest.raises(RangeNotSatisfiable):

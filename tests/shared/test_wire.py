@@ -10,7 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared import wire
-from shared.wire import FrameReader, SampleFormat, WireError, decode_frame, encode_frame, iter_frames
+from shared.wire import (
+    FrameReader,
+    SampleFormat,
+    WireError,
+    decode_frame,
+    encode_frame,
+    iter_frames,
+)
 
 WIRE_MD = Path(wire.__file__).with_name("WIRE.md")
 
@@ -23,12 +30,24 @@ def _grid_samples(frames: int, channels: int, bits: int, seed: int = 0) -> np.nd
 
 
 @pytest.mark.parametrize(
-    ("fmt", "bits"), [(SampleFormat.f32, 24), (SampleFormat.s16, 16), (SampleFormat.flac, 24), (SampleFormat.flac, 16)]
+    ("fmt", "bits"),
+    [
+        (SampleFormat.f32, 24),
+        (SampleFormat.s16, 16),
+        (SampleFormat.flac, 24),
+        (SampleFormat.flac, 16),
+    ],
 )
 def test_round_trip_is_bit_exact_for_pcm_sources(fmt: SampleFormat, bits: int) -> None:
     samples = _grid_samples(5000, 2, bits)
-    data = encode_frame(samples, chunk_index=3, chunk_count=9, sample_rate_hz=48000,
-                        core_frames=4800, sample_format=fmt)
+    data = encode_frame(
+        samples,
+        chunk_index=3,
+        chunk_count=9,
+        sample_rate_hz=48000,
+        core_frames=4800,
+        sample_format=fmt,
+    )
     frame = decode_frame(data)
     assert frame.header.chunk_index == 3 and frame.header.chunk_count == 9
     assert frame.header.sample_rate_hz == 48000 and frame.header.channels == 2
@@ -39,8 +58,16 @@ def test_round_trip_is_bit_exact_for_pcm_sources(fmt: SampleFormat, bits: int) -
 
 def test_s16_clamps_out_of_range_samples() -> None:
     samples = np.array([[1.5], [-1.5], [0.5]], dtype=np.float32)
-    frame = decode_frame(encode_frame(samples, chunk_index=0, chunk_count=1, sample_rate_hz=8000,
-                                      core_frames=3, sample_format=SampleFormat.s16))
+    frame = decode_frame(
+        encode_frame(
+            samples,
+            chunk_index=0,
+            chunk_count=1,
+            sample_rate_hz=8000,
+            core_frames=3,
+            sample_format=SampleFormat.s16,
+        )
+    )
     np.testing.assert_array_equal(frame.samples[:, 0], [32767 / 32768, -1.0, 0.5])
 
 
@@ -48,22 +75,46 @@ def test_header_matches_the_table_in_wire_md() -> None:
     """The documented offsets and sizes are the ones the encoder writes."""
     rows = re.findall(r"^\| (\d+) \| (\d+) \| (\w+) \| (\w+) \|", WIRE_MD.read_text(), re.MULTILINE)
     fields = {name: (int(offset), int(size)) for offset, size, _type, name in rows}
-    data = encode_frame(_grid_samples(10, 3, 16), chunk_index=7, chunk_count=11, sample_rate_hz=96000,
-                        core_frames=8, sample_format=SampleFormat.s16)
+    data = encode_frame(
+        _grid_samples(10, 3, 16),
+        chunk_index=7,
+        chunk_count=11,
+        sample_rate_hz=96000,
+        core_frames=8,
+        sample_format=SampleFormat.s16,
+    )
     sizes = {1: "B", 2: "H", 4: "I", 8: "Q"}
-    expected = {"version": 1, "header_size": 48, "chunk_index": 7, "chunk_count": 11,
-                "sample_rate": 96000, "channels": 3, "sample_format": 2, "flags": 0,
-                "core_frames": 8, "overlap_frames": 2, "payload_length": 60, "reserved": 0}
+    expected = {
+        "version": 1,
+        "header_size": 48,
+        "chunk_index": 7,
+        "chunk_count": 11,
+        "sample_rate": 96000,
+        "channels": 3,
+        "sample_format": 2,
+        "flags": 0,
+        "core_frames": 8,
+        "overlap_frames": 2,
+        "payload_length": 60,
+        "reserved": 0,
+    }
     for name, value in expected.items():
         offset, size = fields[name]
         assert struct.unpack_from("<" + sizes[size], data, offset)[0] == value, name
-    assert data[fields["magic"][0]:4] == b"AUCH"
+    assert data[fields["magic"][0] : 4] == b"AUCH"
     assert len(data) == 48 + 60
 
 
 def test_corrupted_payload_is_detected() -> None:
-    data = bytearray(encode_frame(_grid_samples(100, 2, 16), chunk_index=0, chunk_count=1,
-                                  sample_rate_hz=44100, core_frames=100))
+    data = bytearray(
+        encode_frame(
+            _grid_samples(100, 2, 16),
+            chunk_index=0,
+            chunk_count=1,
+            sample_rate_hz=44100,
+            core_frames=100,
+        )
+    )
     data[100] ^= 0x01
     with pytest.raises(WireError, match="CRC32"):
         decode_frame(bytes(data))
@@ -71,8 +122,13 @@ def test_corrupted_payload_is_detected() -> None:
 
 @pytest.mark.parametrize("cut", [0, 10, 47, 48, 200])
 def test_truncated_frames_are_rejected(cut: int) -> None:
-    data = encode_frame(_grid_samples(100, 2, 16), chunk_index=0, chunk_count=1,
-                        sample_rate_hz=44100, core_frames=100)
+    data = encode_frame(
+        _grid_samples(100, 2, 16),
+        chunk_index=0,
+        chunk_count=1,
+        sample_rate_hz=44100,
+        core_frames=100,
+    )
     with pytest.raises(WireError):
         decode_frame(data[:cut])
     with pytest.raises(WireError):
@@ -80,7 +136,9 @@ def test_truncated_frames_are_rejected(cut: int) -> None:
 
 
 def test_bad_magic_and_version_are_rejected() -> None:
-    data = encode_frame(_grid_samples(4, 1, 16), chunk_index=0, chunk_count=1, sample_rate_hz=8000, core_frames=4)
+    data = encode_frame(
+        _grid_samples(4, 1, 16), chunk_index=0, chunk_count=1, sample_rate_hz=8000, core_frames=4
+    )
     with pytest.raises(WireError, match="magic"):
         decode_frame(b"XXXX" + data[4:])
     with pytest.raises(WireError, match="version"):
@@ -92,7 +150,14 @@ def test_bad_magic_and_version_are_rejected() -> None:
 def test_reader_reassembles_frames_split_anywhere(cuts: list[int], fmt: SampleFormat) -> None:
     frames = [_grid_samples(300 + 7 * i, 2, 16, seed=i) for i in range(3)]
     stream = b"".join(
-        encode_frame(f, chunk_index=i, chunk_count=3, sample_rate_hz=22050, core_frames=280, sample_format=fmt)
+        encode_frame(
+            f,
+            chunk_index=i,
+            chunk_count=3,
+            sample_rate_hz=22050,
+            core_frames=280,
+            sample_format=fmt,
+        )
         for i, f in enumerate(frames)
     )
     pieces, position = [], 0
