@@ -1,0 +1,1 @@
+"""Cross-language fingerprint test vectors: signal recipes plus independently known answers."""
