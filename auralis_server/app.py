@@ -17,6 +17,7 @@ from auralis_server.config import Settings
 from auralis_server.db import close_database, open_database
 from auralis_server.errors import ApiError
 from auralis_server.events import EventBus
+from auralis_server.fingerprint_queue import FingerprintQueue
 from auralis_server.render import ChunkRenderer, IdentityRenderer
 from auralis_server.routes import events, fingerprints, health, library, stream
 from auralis_server.scan_jobs import ScanJobs
@@ -49,22 +50,33 @@ async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
 def create_app(settings: Settings, *, renderer: ChunkRenderer | None = None) -> Starlette:
     """Build the app; ``renderer`` is the chunk stage (identity unless mastering is plugged in)."""
     bus = EventBus()
+    queue = FingerprintQueue(
+        workers=settings.fingerprint_workers, cache_dir=settings.cache_dir, publish=bus.publish
+    )
     state = AppState(
         settings=settings,
         bus=bus,
-        scans=ScanJobs(settings.effective_music_dirs(), bus),
+        scans=ScanJobs(
+            settings.effective_music_dirs(),
+            bus,
+            on_finished=lambda _: queue.enqueue_pending(),
+        ),
         renderer=renderer or IdentityRenderer(),
+        fingerprints=queue,
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         open_database(settings.database_url, settings.sqlite_path)
+        if settings.fingerprint_workers > 0:
+            queue.start()
         if settings.scan_on_start:
             state.scans.start()
         try:
             yield
         finally:
             state.scans.stop()
+            queue.stop()
             close_database()
 
     app = Starlette(

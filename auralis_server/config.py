@@ -42,6 +42,7 @@ class Settings:
     token: str | None = None
     insecure_no_token: bool = False
     chunk_seconds: float = 10.0
+    fingerprint_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     scan_on_start: bool = True
     log_level: str = "info"
 
@@ -84,6 +85,11 @@ def _coerce(name: str, value: Any) -> Any:
             if not 0 <= port <= 65535:
                 raise ValueError
             return port
+        if name == "fingerprint_workers":
+            workers = int(value)
+            if not 0 <= workers <= 256:
+                raise ValueError
+            return workers
         if name == "chunk_seconds":
             seconds = float(value)
             if not 1.0 <= seconds <= 60.0:
@@ -122,6 +128,7 @@ _ENV = {
     "AURALIS_TOKEN": "token",
     "AURALIS_INSECURE_NO_TOKEN": "insecure_no_token",
     "AURALIS_CHUNK_SECONDS": "chunk_seconds",
+    "AURALIS_FINGERPRINT_WORKERS": "fingerprint_workers",
     "AURALIS_SCAN_ON_START": "scan_on_start",
     "AURALIS_LOG_LEVEL": "log_level",
 }

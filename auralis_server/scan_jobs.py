@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from auralis_server.db import database
@@ -12,8 +12,15 @@ from auralis_server.scanner import Scanner, ScanProgress
 
 
 class ScanJobs:
-    def __init__(self, roots: Sequence[Path], bus: EventBus, workers: int | None = None) -> None:
+    def __init__(
+        self,
+        roots: Sequence[Path],
+        bus: EventBus,
+        workers: int | None = None,
+        on_finished: Callable[[ScanProgress], None] | None = None,
+    ) -> None:
         self._roots = list(roots)
+        self._on_finished = on_finished
         self._bus = bus
         self._workers = workers
         self._lock = threading.Lock()
@@ -47,7 +54,9 @@ class ScanJobs:
 
     def _run(self, scanner: Scanner) -> None:
         try:
-            scanner.run()
+            progress = scanner.run()
+            if self._on_finished is not None:
+                self._on_finished(progress)
         finally:
             database.close()  # this thread's connection
 

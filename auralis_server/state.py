@@ -8,6 +8,7 @@ from starlette.requests import Request
 
 from auralis_server.config import Settings
 from auralis_server.events import EventBus
+from auralis_server.fingerprint_queue import FingerprintQueue
 from auralis_server.render import ChunkRenderer
 from auralis_server.scan_jobs import ScanJobs
 
@@ -18,6 +19,7 @@ class AppState:
     bus: EventBus
     scans: ScanJobs
     renderer: ChunkRenderer
+    fingerprints: FingerprintQueue
 
 
 def state_of(request: Request) -> AppState:

@@ -63,7 +63,10 @@ def write_audio(
 
 @pytest.fixture
 def settings_for(tmp_path: Path) -> Callable[..., Settings]:
-    """Settings with the library in ``music`` dirs, database and caches under tmp_path."""
+    """Settings with the library in ``music`` dirs, database and caches under tmp_path.
+
+    No start-up scan and no background fingerprinting unless a test asks for them.
+    """
 
     def make(*music: Path, **changes: object) -> Settings:
         base = Settings(
@@ -71,6 +74,7 @@ def settings_for(tmp_path: Path) -> Callable[..., Settings]:
             data_dir=tmp_path / "data",
             cache_dir=tmp_path / "cache",
             scan_on_start=False,
+            fingerprint_workers=0,  # tests that want background extraction turn it on
         )
         return replace(base, **changes)  # type: ignore[arg-type]
 

@@ -16,7 +16,9 @@ def _db(ratio: float) -> float:
     return 20.0 * float(np.log10(ratio))
 
 
-def crest_db(peak: float, block_mean_squares: Array, block_lufs: Array, whole_mean_square: float) -> float:
+def crest_db(
+    peak: float, block_mean_squares: Array, block_lufs: Array, whole_mean_square: float
+) -> float:
     """20·log10(peak / RMS); RMS over 400 ms blocks above −70 LUFS (all of a shorter signal).
 
     ``block_mean_squares`` are the channel-averaged mean squares of the same blocks whose
@@ -49,7 +51,11 @@ def per_second_features(audio: Array, rate_hz: int) -> dict[str, float]:
     """dynamic_range_variation and peak_consistency from 1 s frames."""
     mean_square, peaks = _frame_stats(audio, rate_hz)
     audible = mean_square >= _SILENCE_POWER
-    crests = 10.0 * np.log10(peaks[audible] ** 2 / mean_square[audible]) if audible.any() else np.zeros(0)
+    crests = (
+        10.0 * np.log10(peaks[audible] ** 2 / mean_square[audible])
+        if audible.any()
+        else np.zeros(0)
+    )
     variation = float(crests.std()) if len(crests) >= 2 else 0.0
     mean_peak = float(peaks.mean())
     consistency = float(1.0 / (1.0 + peaks.std() / mean_peak)) if mean_peak > 0 else 1.0

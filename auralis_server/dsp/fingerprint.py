@@ -33,7 +33,9 @@ def analysis_signal(audio: Array, rate_hz: int) -> npt.NDArray[np.float32]:
     mono = audio.mean(axis=1, dtype=np.float64).astype(np.float32)
     if rate_hz == ANALYSIS_RATE_HZ:
         return mono
-    return np.asarray(soxr.resample(mono, rate_hz, ANALYSIS_RATE_HZ, quality="HQ"), dtype=np.float32)
+    return np.asarray(
+        soxr.resample(mono, rate_hz, ANALYSIS_RATE_HZ, quality="HQ"), dtype=np.float32
+    )
 
 
 def excerpt_spans(length: int, rate_hz: int) -> list[tuple[int, int]]:
@@ -50,13 +52,17 @@ def level_features(audio: Array, rate_hz: int) -> dict[str, float]:
     k_squares = loudness.k_weighted_squares(audio, rate_hz)
     weights = loudness.channel_weights(audio.shape[1])
     k_blocks = loudness.window_powers(k_squares, rate_hz, loudness.BLOCK_S, loudness.BLOCK_HOP_S)
-    raw_blocks = loudness.window_powers(audio * audio, rate_hz, loudness.BLOCK_S, loudness.BLOCK_HOP_S)
+    raw_blocks = loudness.window_powers(
+        audio * audio, rate_hz, loudness.BLOCK_S, loudness.BLOCK_HOP_S
+    )
     with np.errstate(divide="ignore"):
         block_lufs = -0.691 + 10.0 * np.log10(k_blocks @ weights)
     peak = float(np.abs(audio).max())
     values = {
         "lufs": loudness.gated_loudness(k_blocks, weights),
-        "crest_db": dynamics.crest_db(peak, raw_blocks.mean(axis=1), block_lufs, float((audio * audio).mean())),
+        "crest_db": dynamics.crest_db(
+            peak, raw_blocks.mean(axis=1), block_lufs, float((audio * audio).mean())
+        ),
         "silence_ratio": dynamics.silence_ratio(audio, rate_hz),
         "loudness_variation_std": dynamics.loudness_variation(k_squares, rate_hz),
     }
@@ -81,7 +87,9 @@ def compute_fingerprint(samples: npt.ArrayLike, rate_hz: int) -> dict[str, float
     values.update(rhythm.rhythm_features(mono.astype(np.float64)))
     spans = excerpt_spans(len(mono), ANALYSIS_RATE_HZ)
     energies = [
-        harmonic.harmonic_percussive_energy(power[:, start // HOP : max(start // HOP + 1, stop // HOP)])
+        harmonic.harmonic_percussive_energy(
+            power[:, start // HOP : max(start // HOP + 1, stop // HOP)]
+        )
         for start, stop in spans
     ]
     values["harmonic_ratio"] = harmonic.harmonic_ratio(energies)

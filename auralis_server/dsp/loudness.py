@@ -93,7 +93,9 @@ def gated_loudness(block_powers: Array, weights: Array) -> float:
     above_absolute = block_lufs > ABSOLUTE_GATE_LUFS
     if not above_absolute.any():
         return SILENCE_LUFS
-    relative_gate = float(_loudness(block_powers[above_absolute].mean(axis=0), weights)) + RELATIVE_GATE_LU
+    relative_gate = (
+        float(_loudness(block_powers[above_absolute].mean(axis=0), weights)) + RELATIVE_GATE_LU
+    )
     gated = above_absolute & (block_lufs > relative_gate)
     return float(_loudness(block_powers[gated].mean(axis=0), weights))
 

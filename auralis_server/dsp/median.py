@@ -14,7 +14,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 _ROWS_PER_BLOCK = 128
 
 
-def sliding_median(values: npt.NDArray[np.float32], size: int, axis: int) -> npt.NDArray[np.float32]:
+def sliding_median(
+    values: npt.NDArray[np.float32], size: int, axis: int
+) -> npt.NDArray[np.float32]:
     """Median over an odd ``size`` window centred on each element along ``axis`` (0 or 1)."""
     if size % 2 == 0:
         raise ValueError(f"median window must be odd, got {size}")

@@ -29,7 +29,9 @@ def _cmndf(frames: Array, tau_max: int) -> Array:
     running = np.cumsum(difference[:, 1:], axis=1)
     normalised = np.ones_like(difference)
     valid = running > 1e-12 * (energy_0 + 1e-30)
-    normalised[:, 1:] = np.where(valid, difference[:, 1:] * lags[1:] / np.where(valid, running, 1.0), 1.0)
+    normalised[:, 1:] = np.where(
+        valid, difference[:, 1:] * lags[1:] / np.where(valid, running, 1.0), 1.0
+    )
     return normalised
 
 
@@ -55,7 +57,9 @@ def yin(mono: Array, rate_hz: int = ANALYSIS_RATE_HZ) -> Array:
         centre = cmndf[rows, tau]
         right = cmndf[rows, np.minimum(tau + 1, tau_max)]
         curvature = left - 2 * centre + right
-        offset = np.where(curvature > 0, 0.5 * (left - right) / np.where(curvature > 0, curvature, 1.0), 0.0)
+        offset = np.where(
+            curvature > 0, 0.5 * (left - right) / np.where(curvature > 0, curvature, 1.0), 0.0
+        )
         found.append(rate_hz / (tau + np.clip(offset, -0.5, 0.5)))
     return np.concatenate(found) if found else np.zeros(0)
 

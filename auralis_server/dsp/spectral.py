@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import numpy.typing as npt
 
@@ -9,8 +11,15 @@ from auralis_server.dsp.stft import ANALYSIS_RATE_HZ, Array, Array32, bin_freque
 
 NYQUIST_HZ = ANALYSIS_RATE_HZ / 2
 BAND_EDGES_HZ = (20.0, 60.0, 250.0, 500.0, 2000.0, 4000.0, 8000.0, NYQUIST_HZ + 1.0)
-BAND_NAMES = ("sub_bass_pct", "bass_pct", "low_mid_pct", "mid_pct", "upper_mid_pct",
-              "presence_pct", "air_pct")
+BAND_NAMES = (
+    "sub_bass_pct",
+    "bass_pct",
+    "low_mid_pct",
+    "mid_pct",
+    "upper_mid_pct",
+    "presence_pct",
+    "air_pct",
+)
 FLATNESS_FLOOR = 1e-10
 ROLLOFF_FRACTION = 0.85
 BASS_MID_LIMIT_DB = 60.0
@@ -28,9 +37,12 @@ def band_features(power: Array32) -> dict[str, float]:
     """
     freqs = bin_frequencies_hz((power.shape[0] - 1) * 2)
     mean_power = power.mean(axis=1, dtype=np.float64)
-    bands = [_band_power(mean_power, freqs, lo, hi) for lo, hi in zip(BAND_EDGES_HZ, BAND_EDGES_HZ[1:])]
+    bands = [_band_power(mean_power, freqs, lo, hi) for lo, hi in itertools.pairwise(BAND_EDGES_HZ)]
     total = sum(bands)
-    values = {name: (band / total if total > 0 else 0.0) for name, band in zip(BAND_NAMES, bands)}
+    values = {
+        name: (band / total if total > 0 else 0.0)
+        for name, band in zip(BAND_NAMES, bands, strict=True)
+    }
     bass = _band_power(mean_power, freqs, 20.0, 250.0)
     mid = _band_power(mean_power, freqs, 250.0, 2000.0)
     if bass > 0 and mid > 0:

@@ -23,7 +23,9 @@ def stereo_features(audio: Array) -> dict[str, float]:
     left_c, right_c = left - left.mean(), right - right.mean()
     left_power, right_power = float(left_c @ left_c), float(right_c @ right_c)
     if left_power > 0 and right_power > 0:
-        correlation = float(np.clip((left_c @ right_c) / np.sqrt(left_power * right_power), -1.0, 1.0))
+        correlation = float(
+            np.clip((left_c @ right_c) / np.sqrt(left_power * right_power), -1.0, 1.0)
+        )
     else:
         correlation = 1.0 if left_power == right_power == 0 else 0.0
     return {"stereo_width": width, "phase_correlation": correlation}

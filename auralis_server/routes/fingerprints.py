@@ -1,7 +1,6 @@
 """Fingerprint and mastering-plan resources.
 
-The fingerprint engine and the mastering chain are not built yet: these endpoints report
-the stored state truthfully (status ``pending``, no values) and refuse work they cannot do.
+The mastering chain is not built yet: the plan endpoint says so (status ``pending``).
 """
 
 from __future__ import annotations
@@ -11,10 +10,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from auralis_server import library
+from auralis_server import fingerprint_store, library
 from auralis_server.db import FINGERPRINT_STATUSES, Fingerprint, Track
-from auralis_server.errors import NotImplementedYet
+from auralis_server.errors import Overloaded, UnreadableAudio
+from auralis_server.fingerprint_queue import HIGH, FingerprintQueue
 from auralis_server.request_params import plan_from_query
+from auralis_server.state import state_of
 from shared.dimensions import unpack_vector
 
 
@@ -35,8 +36,25 @@ def get_fingerprint(request: Request) -> JSONResponse:
 
 
 def enqueue_fingerprint(request: Request) -> JSONResponse:
-    library.get_track(request.path_params["track_id"])
-    raise NotImplementedYet("the fingerprint engine is not built yet; tracks stay pending")
+    track = library.get_track(request.path_params["track_id"])
+    if track.scan_error:
+        raise UnreadableAudio(f"track {track.id} is not playable: {track.scan_error}")
+    queue = state_of(request).fingerprints
+    if queue.workers == 0:
+        raise Overloaded("background fingerprinting is disabled (fingerprint_workers = 0)")
+    force = request.query_params.get("force") in ("1", "true")
+    if track.fingerprint_status in ("complete", "error"):
+        fingerprint_store.set_status(track.id, "pending")
+    queued = queue.enqueue(track.id, HIGH, force=force)
+    return JSONResponse(
+        {
+            "track_id": track.id,
+            "queued": queued,
+            "priority": "high",
+            "status": "pending" if queued else "processing",
+        },
+        status_code=202,
+    )
 
 
 def fingerprint_status(request: Request) -> JSONResponse:
@@ -46,9 +64,15 @@ def fingerprint_status(request: Request) -> JSONResponse:
     )
     for status, count in rows.tuples():
         counts[status] = count
-    return JSONResponse(
-        {"counts": counts, "queue_depth": 0, "workers": 0, "backend": None, "rate_per_minute": 0.0}
-    )
+    queue = state_of(request).fingerprints
+    return JSONResponse({"counts": counts, "backend": backend_name(queue), **queue.status()})
+
+
+def backend_name(queue: FingerprintQueue) -> str | None:
+    """Where new fingerprints come from: None when background extraction is off."""
+    if queue.workers == 0:
+        return None
+    return "python" if queue.last_source in (None, "python", "sidecar") else queue.last_source
 
 
 def get_plan(request: Request) -> JSONResponse:

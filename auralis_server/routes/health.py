@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from auralis_server import __version__
 from auralis_server.db import Track
+from auralis_server.routes.fingerprints import backend_name
 from auralis_server.state import state_of
 
 
@@ -17,8 +18,8 @@ def health(request: Request) -> JSONResponse:
         {
             "status": "ok",
             "version": __version__,
-            "fingerprint_backend": None,
-            "fingerprint_detail": "fingerprint engine not built yet; tracks stay pending",
+            "fingerprint_backend": backend_name(state.fingerprints),
+            "fingerprint_workers": state.fingerprints.workers,
             "rust_server": {"configured": False, "reachable": False},
             "tracks": Track.select().count(),
             "scanning": state.scans.running,

@@ -16,6 +16,7 @@ from starlette.routing import Route
 from auralis_server import library
 from auralis_server.audio_source import AudioReadError
 from auralis_server.errors import NotFound, RangeNotSatisfiable, UnreadableAudio
+from auralis_server.fingerprint_queue import HIGH
 from auralis_server.render import ChunkRenderer, RenderPlan, TrackAudio
 from auralis_server.request_params import flag_from_query, format_from_query, plan_from_query
 from auralis_server.state import state_of
@@ -28,8 +29,14 @@ STREAM_MEDIA_TYPE = "application/vnd.auralis.chunks"
 _CHUNK_FILE = re.compile(r"^(\d+)\.(wav|flac)$")
 
 
-def _lookup(track_id: int, chunk_seconds: float) -> TrackAudio:
-    return library.playable_audio(library.get_track(track_id), chunk_seconds)
+def _lookup(request: Request) -> TrackAudio:
+    """The track's audio; a track about to play whose fingerprint is missing jumps the queue."""
+    state = state_of(request)
+    track = library.get_track(request.path_params["track_id"])
+    audio = library.playable_audio(track, state.settings.chunk_seconds)
+    if track.fingerprint_status == "pending" and state.fingerprints.workers > 0:
+        state.fingerprints.enqueue(track.id, HIGH)
+    return audio
 
 
 def _requested_range(request: Request, count: int) -> ranges.ChunkRange | None:
@@ -66,9 +73,7 @@ async def stream_track(request: Request) -> Response:
     state = state_of(request)
     plan = plan_from_query(request.query_params)
     fmt = format_from_query(request.query_params)
-    audio = await run_in_threadpool(
-        _lookup, request.path_params["track_id"], state.settings.chunk_seconds
-    )
+    audio = await run_in_threadpool(_lookup, request)
     count = audio.geometry.chunk_count
     chunk_range = _requested_range(request, count)
     indices = range(chunk_range.first, chunk_range.last + 1) if chunk_range else range(count)
@@ -115,7 +120,7 @@ def chunk_file(request: Request) -> Response:
     index, kind = int(match.group(1)), match.group(2)
     plan = plan_from_query(request.query_params)
     with_tail = flag_from_query(request.query_params, "tail")
-    audio = _lookup(request.path_params["track_id"], state.settings.chunk_seconds)
+    audio = _lookup(request)
     geometry = audio.geometry
     if index >= geometry.chunk_count:
         raise NotFound(f"track {audio.track_id} has chunks 0..{geometry.chunk_count - 1}")

@@ -37,7 +37,13 @@ def _vectors() -> list[dict[str, Any]]:
     vectors: list[dict[str, Any]] = [
         {
             "name": "sine_1k_full_scale_mono",
-            "signal": {"kind": "sine", "rate_hz": 44100, "seconds": 10, "channels": 1, "freq_hz": 1000},
+            "signal": {
+                "kind": "sine",
+                "rate_hz": 44100,
+                "seconds": 10,
+                "channels": 1,
+                "freq_hz": 1000,
+            },
             "expect": {
                 "mid_pct": at_least(0.99),
                 "spectral_centroid": near(1000 / NYQUIST_HZ, 0.02 * 1000 / NYQUIST_HZ),
@@ -55,113 +61,217 @@ def _vectors() -> list[dict[str, Any]]:
         },
         {
             "name": "square_100hz_full_scale",
-            "signal": {"kind": "square", "rate_hz": 48000, "seconds": 10, "channels": 2, "freq_hz": 100},
+            "signal": {
+                "kind": "square",
+                "rate_hz": 48000,
+                "seconds": 10,
+                "channels": 2,
+                "freq_hz": 100,
+            },
             "expect": {"crest_db": near(0.0, 0.05), "peak_consistency": near(1.0, 1e-9)},
         },
         {
             "name": "tone_then_digital_silence",
-            "signal": {"rate_hz": 44100, "channels": 2, "parts": [
-                {"kind": "sine", "seconds": 10, "freq_hz": 440, "level_dbfs": -12},
-                {"kind": "silence", "seconds": 10},
-            ]},
+            "signal": {
+                "rate_hz": 44100,
+                "channels": 2,
+                "parts": [
+                    {"kind": "sine", "seconds": 10, "freq_hz": 440, "level_dbfs": -12},
+                    {"kind": "silence", "seconds": 10},
+                ],
+            },
             "expect": {"silence_ratio": near(0.5, 0.02)},
         },
         {
             "name": "steady_440",
-            "signal": {"kind": "sine", "rate_hz": 22050, "seconds": 10, "channels": 1, "freq_hz": 440,
-                       "level_dbfs": -6},
+            "signal": {
+                "kind": "sine",
+                "rate_hz": 22050,
+                "seconds": 10,
+                "channels": 1,
+                "freq_hz": 440,
+                "level_dbfs": -6,
+            },
             "expect": {"pitch_stability": at_least(0.95), "chroma_energy": at_least(0.95)},
         },
         {
             "name": "glide_two_octaves",
-            "signal": {"kind": "glide", "rate_hz": 22050, "seconds": 20, "channels": 1, "start_hz": 110,
-                       "end_hz": 440, "level_dbfs": -6},
+            "signal": {
+                "kind": "glide",
+                "rate_hz": 22050,
+                "seconds": 20,
+                "channels": 1,
+                "start_hz": 110,
+                "end_hz": 440,
+                "level_dbfs": -6,
+            },
             "expect": {"pitch_stability": at_most(0.3)},
         },
         {
             "name": "left_equals_right",
-            "signal": {"kind": "sines", "rate_hz": 44100, "seconds": 5, "channels": 2,
-                       "freqs_hz": [220, 1330, 5100], "layout": "same"},
+            "signal": {
+                "kind": "sines",
+                "rate_hz": 44100,
+                "seconds": 5,
+                "channels": 2,
+                "freqs_hz": [220, 1330, 5100],
+                "layout": "same",
+            },
             "expect": {"stereo_width": near(0.0, 1e-9), "phase_correlation": near(1.0, 1e-9)},
         },
         {
             "name": "left_equals_minus_right",
-            "signal": {"kind": "sines", "rate_hz": 44100, "seconds": 5, "channels": 2,
-                       "freqs_hz": [220, 1330, 5100], "layout": "inverted"},
+            "signal": {
+                "kind": "sines",
+                "rate_hz": 44100,
+                "seconds": 5,
+                "channels": 2,
+                "freqs_hz": [220, 1330, 5100],
+                "layout": "inverted",
+            },
             "expect": {"stereo_width": near(1.0, 1e-9), "phase_correlation": near(-1.0, 1e-9)},
         },
         {
             "name": "white_noise",
-            "signal": {"kind": "noise", "rate_hz": 22050, "seconds": 10, "channels": 1, "seed": 7,
-                       "level_dbfs": -6},
+            "signal": {
+                "kind": "noise",
+                "rate_hz": 22050,
+                "seconds": 10,
+                "channels": 1,
+                "seed": 7,
+                "level_dbfs": -6,
+            },
             # Periodogram bins of white noise are exponentially distributed: E[log]/log E = e^−γ.
-            "expect": {"spectral_flatness": near(math.exp(-EULER_GAMMA), 0.05), "pitch_stability": at_most(0.5)},
+            "expect": {
+                "spectral_flatness": near(math.exp(-EULER_GAMMA), 0.05),
+                "pitch_stability": at_most(0.5),
+            },
         },
         {
             "name": "sine_1k_-23dbfs_stereo",
-            "signal": {"kind": "sine", "rate_hz": 48000, "seconds": 20, "channels": 2, "freq_hz": 1000,
-                       "level_dbfs": -23},
+            "signal": {
+                "kind": "sine",
+                "rate_hz": 48000,
+                "seconds": 20,
+                "channels": 2,
+                "freq_hz": 1000,
+                "level_dbfs": -23,
+            },
             "expect": {"lufs": near(-23.0, 0.1)},
         },
         {
             "name": "sine_1k_-33dbfs_stereo",
-            "signal": {"kind": "sine", "rate_hz": 48000, "seconds": 20, "channels": 2, "freq_hz": 1000,
-                       "level_dbfs": -33},
+            "signal": {
+                "kind": "sine",
+                "rate_hz": 48000,
+                "seconds": 20,
+                "channels": 2,
+                "freq_hz": 1000,
+                "level_dbfs": -33,
+            },
             "expect": {"lufs": near(-33.0, 0.1)},
         },
         {
             "name": "stepped_-36_-23_-36",
-            "signal": {"rate_hz": 48000, "channels": 2, "parts": [
-                {"kind": "sine", "seconds": 10, "freq_hz": 1000, "level_dbfs": -36},
-                {"kind": "sine", "seconds": 60, "freq_hz": 1000, "level_dbfs": -23},
-                {"kind": "sine", "seconds": 10, "freq_hz": 1000, "level_dbfs": -36},
-            ]},
+            "signal": {
+                "rate_hz": 48000,
+                "channels": 2,
+                "parts": [
+                    {"kind": "sine", "seconds": 10, "freq_hz": 1000, "level_dbfs": -36},
+                    {"kind": "sine", "seconds": 60, "freq_hz": 1000, "level_dbfs": -23},
+                    {"kind": "sine", "seconds": 10, "freq_hz": 1000, "level_dbfs": -36},
+                ],
+            },
             "expect": {"lufs": near(-23.0, 0.1)},
         },
         {
             "name": "silence",
             "signal": {"kind": "silence", "rate_hz": 44100, "seconds": 5, "channels": 2},
             "expect": {
-                "lufs": near(-70.0, 0.0), "crest_db": near(0.0, 0.0), "silence_ratio": near(1.0, 0.0),
-                "tempo_bpm": near(120.0, 0.0), "rhythm_stability": near(0.0, 0.0),
-                "transient_density": near(0.0, 0.0), "harmonic_ratio": near(0.0, 0.0),
-                "pitch_stability": near(0.0, 0.0), "chroma_energy": near(1 / 12, 1e-9),
-                "stereo_width": near(0.0, 0.0), "phase_correlation": near(1.0, 0.0),
-                "bass_mid_ratio": near(0.0, 0.0), "mid_pct": near(0.0, 0.0),
+                "lufs": near(-70.0, 0.0),
+                "crest_db": near(0.0, 0.0),
+                "silence_ratio": near(1.0, 0.0),
+                "tempo_bpm": near(120.0, 0.0),
+                "rhythm_stability": near(0.0, 0.0),
+                "transient_density": near(0.0, 0.0),
+                "harmonic_ratio": near(0.0, 0.0),
+                "pitch_stability": near(0.0, 0.0),
+                "chroma_energy": near(1 / 12, 1e-9),
+                "stereo_width": near(0.0, 0.0),
+                "phase_correlation": near(1.0, 0.0),
+                "bass_mid_ratio": near(0.0, 0.0),
+                "mid_pct": near(0.0, 0.0),
             },
         },
         {
             "name": "bass_and_mid_equal",
-            "signal": {"kind": "sines", "rate_hz": 44100, "seconds": 10, "channels": 1, "freqs_hz": [120, 1000]},
+            "signal": {
+                "kind": "sines",
+                "rate_hz": 44100,
+                "seconds": 10,
+                "channels": 1,
+                "freqs_hz": [120, 1000],
+            },
             "expect": {"bass_mid_ratio": near(0.0, 0.1)},
         },
     ]
     for bpm in (60, 90, 120, 128, 174):
-        vectors.append({
-            "name": f"clicks_{bpm}_bpm",
-            "signal": {"kind": "clicks", "rate_hz": 44100, "seconds": 30, "channels": 1, "bpm": bpm},
-            "expect": {
-                "tempo_bpm": near(float(bpm), 1.0),
-                "rhythm_stability": at_least(0.9),
-                "transient_density": near(bpm / 60 / 10, 0.02),
-                "harmonic_ratio": at_most(0.2),
-            },
-        })
-    for freq_hz, band in ((40, "sub_bass_pct"), (150, "bass_pct"), (350, "low_mid_pct"), (1000, "mid_pct"),
-                          (3000, "upper_mid_pct"), (6000, "presence_pct"), (10000, "air_pct")):
-        vectors.append({
-            "name": f"band_{band}",
-            "signal": {"kind": "sine", "rate_hz": 44100, "seconds": 5, "channels": 1, "freq_hz": freq_hz,
-                       "level_dbfs": -6},
-            "expect": {band: at_least(0.98)},
-        })
+        vectors.append(
+            {
+                "name": f"clicks_{bpm}_bpm",
+                "signal": {
+                    "kind": "clicks",
+                    "rate_hz": 44100,
+                    "seconds": 30,
+                    "channels": 1,
+                    "bpm": bpm,
+                },
+                "expect": {
+                    "tempo_bpm": near(float(bpm), 1.0),
+                    "rhythm_stability": at_least(0.9),
+                    "transient_density": near(bpm / 60 / 10, 0.02),
+                    "harmonic_ratio": at_most(0.2),
+                },
+            }
+        )
+    for freq_hz, band in (
+        (40, "sub_bass_pct"),
+        (150, "bass_pct"),
+        (350, "low_mid_pct"),
+        (1000, "mid_pct"),
+        (3000, "upper_mid_pct"),
+        (6000, "presence_pct"),
+        (10000, "air_pct"),
+    ):
+        vectors.append(
+            {
+                "name": f"band_{band}",
+                "signal": {
+                    "kind": "sine",
+                    "rate_hz": 44100,
+                    "seconds": 5,
+                    "channels": 1,
+                    "freq_hz": freq_hz,
+                    "level_dbfs": -6,
+                },
+                "expect": {band: at_least(0.98)},
+            }
+        )
     for rate_hz in (44100, 48000, 96000):
-        vectors.append({
-            "name": f"sine_997_one_channel_full_scale_{rate_hz}",
-            "signal": {"kind": "sine", "rate_hz": rate_hz, "seconds": 20, "channels": 2, "freq_hz": 997,
-                       "layout": "left_only"},
-            "expect": {"lufs": near(-3.01, 0.05)},
-        })
+        vectors.append(
+            {
+                "name": f"sine_997_one_channel_full_scale_{rate_hz}",
+                "signal": {
+                    "kind": "sine",
+                    "rate_hz": rate_hz,
+                    "seconds": 20,
+                    "channels": 2,
+                    "freq_hz": 997,
+                    "layout": "left_only",
+                },
+                "expect": {"lufs": near(-3.01, 0.05)},
+            }
+        )
     return vectors
 
 
@@ -189,7 +299,12 @@ def main() -> None:
         args.wav.mkdir(parents=True, exist_ok=True)
         for vector in doc["vectors"]:
             signal = vector["signal"]
-            soundfile.write(args.wav / f"{vector['name']}.wav", synthesize(signal), signal["rate_hz"], subtype="FLOAT")
+            soundfile.write(
+                args.wav / f"{vector['name']}.wav",
+                synthesize(signal),
+                signal["rate_hz"],
+                subtype="FLOAT",
+            )
 
 
 if __name__ == "__main__":

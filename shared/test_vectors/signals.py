@@ -44,7 +44,11 @@ def _mono(spec: dict[str, Any]) -> Array:
     if kind == "sine":
         return amplitude * np.sin(2 * np.pi * spec["freq_hz"] * t)
     if kind == "sines":  # equal-amplitude partials
-        return amplitude * sum(np.sin(2 * np.pi * f * t) for f in spec["freqs_hz"]) / len(spec["freqs_hz"])
+        return (
+            amplitude
+            * sum(np.sin(2 * np.pi * f * t) for f in spec["freqs_hz"])
+            / len(spec["freqs_hz"])
+        )
     if kind == "square":
         period = round(spec["rate_hz"] / spec["freq_hz"])
         return amplitude * np.where(np.arange(len(t)) % period < period // 2, 1.0, -1.0)
@@ -73,8 +77,17 @@ def _mono(spec: dict[str, Any]) -> Array:
 def synthesize(spec: dict[str, Any]) -> Array:
     """The signal of a recipe: ``parts`` are concatenated; ``layout`` places the mono signal."""
     if "parts" in spec:
-        pieces = [synthesize({**part, "rate_hz": spec["rate_hz"], "channels": spec.get("channels", 1),
-                              "layout": spec.get("layout", "same")}) for part in spec["parts"]]
+        pieces = [
+            synthesize(
+                {
+                    **part,
+                    "rate_hz": spec["rate_hz"],
+                    "channels": spec.get("channels", 1),
+                    "layout": spec.get("layout", "same"),
+                }
+            )
+            for part in spec["parts"]
+        ]
         return np.concatenate(pieces)
     mono = _mono(spec)
     channels = spec.get("channels", 1)

@@ -28,10 +28,17 @@ def _check(values: dict[str, float]) -> None:
 
 
 samples = st.one_of(
-    arrays(np.float64, st.tuples(st.integers(1, 30_000), st.integers(1, 2)),
-           elements=st.floats(-1.0, 1.0, allow_nan=False, width=32)),
-    st.builds(lambda n, c, v: np.full((n, c), v), st.integers(1, 30_000), st.integers(1, 2),
-              st.sampled_from([0.0, 1.0, -1.0, 1e-12, 0.5])),
+    arrays(
+        np.float64,
+        st.tuples(st.integers(1, 30_000), st.integers(1, 2)),
+        elements=st.floats(-1.0, 1.0, allow_nan=False, width=32),
+    ),
+    st.builds(
+        lambda n, c, v: np.full((n, c), v),
+        st.integers(1, 30_000),
+        st.integers(1, 2),
+        st.sampled_from([0.0, 1.0, -1.0, 1e-12, 0.5]),
+    ),
 )
 
 

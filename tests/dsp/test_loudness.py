@@ -18,7 +18,9 @@ DRASCULA = Path("/usr/share/scummvm/drascula/audio")
 
 def test_k_weighting_at_48k_is_the_bs1770_table() -> None:
     sos = k_weighting_sos(48000)
-    np.testing.assert_allclose(sos[0, :3], [1.53512485958697, -2.69169618940638, 1.19839281085285], atol=1e-8)
+    np.testing.assert_allclose(
+        sos[0, :3], [1.53512485958697, -2.69169618940638, 1.19839281085285], atol=1e-8
+    )
     np.testing.assert_allclose(sos[0, 4:], [-1.69065929318241, 0.73248077421585], atol=1e-8)
     np.testing.assert_allclose(sos[1, :3], [1.0, -2.0, 1.0])
     np.testing.assert_allclose(sos[1, 4:], [-1.99004745483398, 0.99007225036621], atol=1e-8)
@@ -35,14 +37,18 @@ def _music_like(kind: str, rate_hz: int) -> np.ndarray:
         return np.stack([0.3 * hits + 0.2 * np.sin(2 * np.pi * 55 * t)] * 2, axis=1)
     if kind == "dynamic":  # a quiet verse and a loud chorus
         envelope = np.where(t < 15, 0.05, 0.6)
-        return np.stack([envelope * np.sin(2 * np.pi * 330 * t), envelope * np.sin(2 * np.pi * 331 * t)], axis=1)
+        return np.stack(
+            [envelope * np.sin(2 * np.pi * 330 * t), envelope * np.sin(2 * np.pi * 331 * t)], axis=1
+        )
     if kind == "pink":
         white = rng.standard_normal((len(t), 2))
         spectrum = np.fft.rfft(white, axis=0) / np.sqrt(np.arange(1, len(t) // 2 + 2))[:, None]
         pink = np.fft.irfft(spectrum, len(t), axis=0)
         return 0.3 * pink / np.abs(pink).max()
     if kind == "bright_mono":
-        return (0.2 * np.sign(np.sin(2 * np.pi * 3000 * t)) * (1 + np.sin(2 * np.pi * 0.5 * t)) / 2)[:, None]
+        return (
+            0.2 * np.sign(np.sin(2 * np.pi * 3000 * t)) * (1 + np.sin(2 * np.pi * 0.5 * t)) / 2
+        )[:, None]
     raise ValueError(kind)
 
 

@@ -12,7 +12,9 @@ from auralis_server.dsp.median import sliding_median
 def test_sliding_median_equals_scipy(axis: int, shape: tuple[int, int]) -> None:
     values = np.random.default_rng(1).random(shape).astype(np.float32)
     size = (31, 1) if axis == 0 else (1, 31)
-    np.testing.assert_array_equal(sliding_median(values, 31, axis), median_filter(values, size=size, mode="reflect"))
+    np.testing.assert_array_equal(
+        sliding_median(values, 31, axis), median_filter(values, size=size, mode="reflect")
+    )
 
 
 def test_even_window_is_rejected() -> None:

@@ -16,7 +16,9 @@ VECTORS = json.loads(generate.VECTORS_PATH.read_text())["vectors"]
 
 
 def test_vectors_json_is_what_the_generator_writes() -> None:
-    assert json.loads(generate.VECTORS_PATH.read_text()) == json.loads(json.dumps(generate.document()))
+    assert json.loads(generate.VECTORS_PATH.read_text()) == json.loads(
+        json.dumps(generate.document())
+    )
 
 
 def check(values: dict[str, float], expect: dict[str, dict[str, float]]) -> list[str]:

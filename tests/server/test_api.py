@@ -25,7 +25,8 @@ def _frames(body: bytes) -> list:
 
 def test_health(client: TestClient) -> None:
     body = client.get("/api/health").json()
-    assert body["status"] == "ok" and body["tracks"] == 8 and body["fingerprint_backend"] is None
+    assert body["status"] == "ok" and body["tracks"] == 8
+    assert body["fingerprint_backend"] is None and body["fingerprint_workers"] == 0
 
 
 def test_track_list_search_sort_and_paging(client: TestClient) -> None:
@@ -226,13 +227,14 @@ def test_a_file_changed_after_the_scan_is_reread_before_streaming(
     assert Track.get_by_id(track_id).total_frames == 12 * 22050
 
 
-def test_fingerprint_endpoints_report_pending_honestly(
+def test_fingerprint_endpoints_with_background_extraction_off(
     client: TestClient, library: Library
 ) -> None:
     track_id = library.track_id("song.wav")
     body = client.get(f"/api/tracks/{track_id}/fingerprint").json()
     assert body["status"] == "pending" and body["values"] is None and body["source"] is None
-    assert client.post(f"/api/tracks/{track_id}/fingerprint").status_code == 501
+    refused = client.post(f"/api/tracks/{track_id}/fingerprint")
+    assert refused.status_code == 503 and "disabled" in refused.json()["detail"]
     status = client.get("/api/fingerprints/status").json()
     assert status["counts"] == {
         state: Track.select().where(Track.fingerprint_status == state).count()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import re
 import shutil
 import socket
@@ -47,7 +49,9 @@ class ServerProcess:
             "0",
             *args,
         ]
-        self.process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        self.process = subprocess.Popen(
+            command, stderr=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True
+        )
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
@@ -74,8 +78,13 @@ class ServerProcess:
         self._wait_for(r"(scan finished)")
 
     def stop(self) -> None:
+        """SIGTERM as a service manager would; then whatever is left of its process group goes."""
         self.process.terminate()
-        self.process.wait(20)
+        try:
+            self.process.wait(30)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
         self._reader.join(10)
         assert self.process.stderr is not None
         self.process.stderr.close()
