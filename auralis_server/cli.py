@@ -67,6 +67,27 @@ def _parser() -> argparse.ArgumentParser:
     scan = commands.add_parser("scan", help="scan the music folders into the library and exit")
     _add_common(scan)
 
+    fingerprint = commands.add_parser("fingerprint", help="compute fingerprints now and exit")
+    _add_common(fingerprint)
+    which = fingerprint.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "--all", action="store_true", help="every track without a current fingerprint"
+    )
+    which.add_argument(
+        "ids",
+        nargs="*",
+        type=int,
+        default=[],
+        metavar="ID",
+        help="these tracks, recomputed even if they have one",
+    )
+    fingerprint.add_argument(
+        "--workers",
+        type=int,
+        dest="fingerprint_workers",
+        help="worker processes (default: one per core)",
+    )
+
     demo = commands.add_parser("demo-library", help="write the synthetic demo album into DIR")
     demo.add_argument("directory", type=Path)
     demo.add_argument("--seconds", type=float, default=36.0, help="length of each track")
@@ -84,6 +105,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "database_url",
         "data_dir",
         "log_level",
+        "fingerprint_workers",
     )
     overrides: dict[str, Any] = {key: getattr(args, key, None) for key in keys}
     overrides["music_dirs"] = args.music
@@ -208,6 +230,60 @@ def _scan(args: argparse.Namespace) -> int:
     return 0 if result.state == "finished" else 1
 
 
+def _fingerprint(args: argparse.Namespace) -> int:
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from auralis_server.db import Track, close_database, open_database
+    from auralis_server.fingerprint_queue import HIGH, FingerprintQueue
+
+    settings = _settings(args)
+    _configure_logging(settings.log_level if args.log_level else "warning")
+    if settings.fingerprint_workers < 1:
+        print("auralis-server: --workers must be at least 1", file=sys.stderr)
+        return 2
+    finished: dict[int, str] = {}
+
+    def record(kind: str, data: dict[str, Any]) -> None:
+        if data.get("status") in ("complete", "error"):
+            finished[data["track_id"]] = data["status"]
+
+    open_database(settings.database_url, settings.sqlite_path)
+    queue = FingerprintQueue(
+        workers=settings.fingerprint_workers, cache_dir=settings.cache_dir, publish=record
+    )
+    try:
+        missing = [i for i in args.ids if not Track.select().where(Track.id == i).exists()]
+        if missing:
+            print(
+                f"auralis-server: no track with id {', '.join(map(str, missing))}", file=sys.stderr
+            )
+            return 2
+        queue.start()  # queues every pending and stale track
+        for track_id in args.ids:
+            queue.enqueue(track_id, HIGH, force=True)
+        with Progress(
+            TextColumn("fingerprinting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("fingerprint", total=None)
+            while not queue.idle():
+                status = queue.status()
+                total = len(finished) + status["queue_depth"] + status["in_flight"]
+                bar.update(task, total=total, completed=len(finished))
+                time.sleep(0.2)
+    finally:
+        queue.stop()
+        close_database()
+    errors = sum(1 for status in finished.values() if status == "error")
+    print(f"{len(finished)} tracks fingerprinted, {errors} failed")
+    return 0 if errors == 0 else 1
+
+
 def _demo(args: argparse.Namespace) -> int:
     from auralis_server.demo import write_demo_library
 
@@ -221,7 +297,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"serve": _serve, "scan": _scan, "demo-library": _demo}
+    handlers = {"serve": _serve, "scan": _scan, "fingerprint": _fingerprint, "demo-library": _demo}
     try:
         return handlers[args.command](args)
     except ConfigError as exc:

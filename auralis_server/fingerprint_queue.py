@@ -85,12 +85,14 @@ class FingerprintQueue:
         self._remote_threads: ThreadPoolExecutor | None = None
         self._dispatcher: threading.Thread | None = None
         self._completed_at: deque[float] = deque()
+        self._started_at = time.monotonic()
         self.last_source: str | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
         """Recover interrupted work, queue everything pending, start dispatching."""
+        self._started_at = time.monotonic()
         recovered = fingerprint_store.recover_interrupted()
         if recovered:
             log.info("%d tracks were left processing by an earlier run; queued again", recovered)
@@ -139,10 +141,8 @@ class FingerprintQueue:
         with self._condition:
             while self._completed_at and now - self._completed_at[0] > _RATE_WINDOW_S:
                 self._completed_at.popleft()
-            window_s = (
-                min(_RATE_WINDOW_S, now - self._completed_at[0]) if self._completed_at else 0.0
-            )
-            rate = len(self._completed_at) / window_s * 60.0 if window_s > 1.0 else 0.0
+            window_s = min(_RATE_WINDOW_S, now - self._started_at)
+            rate = len(self._completed_at) / window_s * 60.0 if window_s > 0 else 0.0
             return {
                 "queue_depth": len(self._queued),
                 "in_flight": len(self._in_flight),
