@@ -1,5 +1,13 @@
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,3 +66,75 @@ def library(tmp_path: Path, settings_for: Callable[..., Settings]) -> Iterator[L
 def client(library: Library) -> Iterator[TestClient]:
     with TestClient(library.app()) as test_client:
         yield test_client
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class ServerProcess:
+    """`auralis-server serve` in a child process; the URL is read from what it prints."""
+
+    def __init__(self, *args: str, prefix: tuple[str, ...] = ()) -> None:
+        command = [
+            *prefix,
+            sys.executable,
+            "-m",
+            "auralis_server.cli",
+            "serve",
+            "--port",
+            "0",
+            *args,
+        ]
+        self.process = subprocess.Popen(
+            command, stderr=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+        self.url = self._wait_for(r"(http://127\.0\.0\.1:\d+)\s*$")
+
+    def _drain(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.lines.append(line.rstrip("\n"))
+
+    def _wait_for(self, pattern: str, timeout_s: float = 60) -> str:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                match = re.search(pattern, line)
+                if match:
+                    return match.group(1)
+            if self.process.poll() is not None and not self._reader.is_alive():
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"server never printed {pattern!r}:\n" + "\n".join(self.lines))
+
+    def wait_for_scan(self) -> None:
+        self._wait_for(r"(scan finished)")
+
+    def stop(self) -> None:
+        """SIGTERM as a service manager would; then whatever is left of its process group goes."""
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self._reader.join(10)
+        assert self.process.stderr is not None
+        self.process.stderr.close()
+
+
+@pytest.fixture
+def serve() -> Iterator[type[ServerProcess]]:
+    started: list[ServerProcess] = []
+
+    class Tracked(ServerProcess):
+        def __init__(self, *args: str, **kwargs: tuple[str, ...]) -> None:
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    yield Tracked
+    for server in started:
+        server.stop()
