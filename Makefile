@@ -22,7 +22,9 @@ test: setup-test lint
 	@$(PYTHON) -m pytest $(PYTEST_ARGS)
 
 bench: setup
+	@$(PYTHON) -c "import librosa" 2>/dev/null || $(PYTHON) -m pip install -q -e '.[dev,bench]'
 	@$(PYTHON) bench/scan.py
+	@$(PYTHON) bench/fingerprint.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -43,7 +43,9 @@ def librosa_equivalent(audio: np.ndarray, rate_hz: int) -> dict[str, float]:
         meter.integrated_loudness(audio[start : start + 3 * rate_hz])
         for start in range(0, len(audio) - 3 * rate_hz, rate_hz)
     ]
-    mono = librosa.resample(audio.mean(axis=1), orig_sr=rate_hz, target_sr=22050, res_type="soxr_hq")
+    mono = librosa.resample(
+        audio.mean(axis=1), orig_sr=rate_hz, target_sr=22050, res_type="soxr_hq"
+    )
     stft = librosa.stft(mono, n_fft=2048, hop_length=512)
     power = np.abs(stft) ** 2
     harmonic, percussive = librosa.decompose.hpss(stft, kernel_size=31, power=2.0)
@@ -57,9 +59,12 @@ def librosa_equivalent(audio: np.ndarray, rate_hz: int) -> dict[str, float]:
     return {
         "lufs": float(lufs),
         "short_term_std": float(np.std([v for v in short_term if np.isfinite(v)])),
-        "harmonic_ratio": float((np.abs(harmonic) ** 2).sum() / ((np.abs(harmonic) ** 2).sum() + (np.abs(percussive) ** 2).sum())),
+        "harmonic_ratio": float(
+            (np.abs(harmonic) ** 2).sum()
+            / ((np.abs(harmonic) ** 2).sum() + (np.abs(percussive) ** 2).sum())
+        ),
         "pitch_std": float(np.std(12 * np.log2(f0 / 440))),
-        "chroma": float((chroma / chroma.sum(axis=0, keepdims=True) ** 2).sum(axis=0).mean()),
+        "chroma": float(((chroma / chroma.sum(axis=0, keepdims=True)) ** 2).sum(axis=0).mean()),
         "tempo": float(np.atleast_1d(tempo)[0]),
         "beats": float(len(beats)),
         "onsets": float(len(onsets)),
@@ -128,10 +133,14 @@ def main() -> None:
         folder.mkdir()
         for index in range(args.tracks):
             song = SONGS[index % len(SONGS)]
-            soundfile.write(folder / f"{index:02d}.flac", render_song(song, TRACK_S, seed=index), SAMPLE_RATE_HZ)
+            soundfile.write(
+                folder / f"{index:02d}.flac", render_song(song, TRACK_S, seed=index), SAMPLE_RATE_HZ
+            )
         count, elapsed = _throughput(folder, args.workers, tmp)
-    print(f"library: {count} tracks of {TRACK_S:.0f} s with {args.workers} workers in {elapsed:.1f} s "
-          f"= {count / elapsed * 60:.0f} tracks/min (decode included)")
+    print(
+        f"library: {count} tracks of {TRACK_S:.0f} s with {args.workers} workers in {elapsed:.1f} s "
+        f"= {count / elapsed * 60:.0f} tracks/min (decode included)"
+    )
 
 
 if __name__ == "__main__":
