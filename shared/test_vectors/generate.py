@@ -47,6 +47,11 @@ def _vectors() -> list[dict[str, Any]]:
             "expect": {
                 "mid_pct": at_least(0.99),
                 "spectral_centroid": near(1000 / NYQUIST_HZ, 0.02 * 1000 / NYQUIST_HZ),
+                # all the power sits in the bins next to 1 kHz: the 85 % point is there
+                "spectral_rolloff": near(1000 / NYQUIST_HZ, 0.02 * 1000 / NYQUIST_HZ),
+                "rhythm_stability": near(0.0, 0.0),  # a steady tone has no beats
+                "dynamic_range_variation": near(0.0, 0.01),
+                "loudness_variation_std": near(0.0, 0.01),
                 "crest_db": near(SINE_CREST_DB, 0.05),
                 "spectral_flatness": at_most(0.01),
                 "harmonic_ratio": at_least(0.9),
@@ -145,6 +150,8 @@ def _vectors() -> list[dict[str, Any]]:
             "expect": {
                 "spectral_flatness": near(math.exp(-EULER_GAMMA), 0.05),
                 "pitch_stability": at_most(0.5),
+                # equal energy per pitch class puts Σc² near its floor of 1/12
+                "chroma_energy": at_most(0.1),
             },
         },
         {
@@ -215,6 +222,74 @@ def _vectors() -> list[dict[str, Any]]:
             "expect": {"bass_mid_ratio": near(0.0, 0.1)},
         },
     ]
+    vectors.append(
+        {
+            "name": "bass_6db_over_mid",
+            "signal": {
+                "rate_hz": 44100,
+                "channels": 1,
+                "parts": [
+                    {"kind": "sine", "seconds": 10, "freq_hz": 120, "level_dbfs": -6},
+                ],
+                "add": [{"kind": "sine", "seconds": 10, "freq_hz": 1000, "level_dbfs": -12}],
+            },
+            "expect": {"bass_mid_ratio": near(6.0, 0.1)},
+        }
+    )
+    # Per-second crest alternates 3.01 dB (sine) and 0 dB (square): population std 1.505 dB.
+    vectors.append(
+        {
+            "name": "sine_square_alternating_seconds",
+            "signal": {
+                "rate_hz": 44100,
+                "channels": 2,
+                "parts": [
+                    {"kind": "sine" if index % 2 == 0 else "square", "seconds": 1, "freq_hz": 441}
+                    for index in range(20)
+                ],
+            },
+            "expect": {
+                "dynamic_range_variation": near(SINE_CREST_DB / 2, 0.03),
+                "peak_consistency": near(1.0, 0.001),
+            },
+        }
+    )
+    # Per-second peaks alternate 1 and 1/2: mean 3/4, std 1/4, 1 / (1 + 1/3) = 0.75.
+    vectors.append(
+        {
+            "name": "peaks_alternating_full_and_half",
+            "signal": {
+                "rate_hz": 44100,
+                "channels": 1,
+                "parts": [
+                    {
+                        "kind": "sine",
+                        "seconds": 1,
+                        "freq_hz": 441,
+                        "level_dbfs": 0.0 if index % 2 == 0 else -6.020599913,
+                    }
+                    for index in range(20)
+                ],
+            },
+            "expect": {"peak_consistency": near(0.75, 0.002)},
+        }
+    )
+    # 3 s windows every 1 s over 30 s at −20 dBFS then 30 s at −30: 28 windows at L, 28 at
+    # L − 10, and two straddling ones at L + 10·log10(0.7) and L + 10·log10(0.4): std 4.935 LU.
+    vectors.append(
+        {
+            "name": "loudness_step_10_lu",
+            "signal": {
+                "rate_hz": 48000,
+                "channels": 2,
+                "parts": [
+                    {"kind": "sine", "seconds": 30, "freq_hz": 1000, "level_dbfs": -20},
+                    {"kind": "sine", "seconds": 30, "freq_hz": 1000, "level_dbfs": -30},
+                ],
+            },
+            "expect": {"loudness_variation_std": near(_step_std(), 0.05)},
+        }
+    )
     for bpm in (60, 90, 120, 128, 174):
         vectors.append(
             {
@@ -273,6 +348,12 @@ def _vectors() -> list[dict[str, Any]]:
             }
         )
     return vectors
+
+
+def _step_std() -> float:
+    levels = [0.0] * 28 + [-10.0] * 28 + [10 * math.log10(0.7), 10 * math.log10(0.4)]
+    mean = sum(levels) / len(levels)
+    return math.sqrt(sum((level - mean) ** 2 for level in levels) / len(levels))
 
 
 def document() -> dict[str, Any]:

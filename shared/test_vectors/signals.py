@@ -75,7 +75,8 @@ def _mono(spec: dict[str, Any]) -> Array:
 
 
 def synthesize(spec: dict[str, Any]) -> Array:
-    """The signal of a recipe: ``parts`` are concatenated; ``layout`` places the mono signal."""
+    """The signal of a recipe: ``parts`` are concatenated and ``add`` layers mixed onto them;
+    ``layout`` places the mono signal in the channels."""
     if "parts" in spec:
         pieces = [
             synthesize(
@@ -88,7 +89,18 @@ def synthesize(spec: dict[str, Any]) -> Array:
             )
             for part in spec["parts"]
         ]
-        return np.concatenate(pieces)
+        joined = np.concatenate(pieces)
+        for extra in spec.get("add", []):  # layers mixed onto the parts from the start
+            layer = synthesize(
+                {
+                    **extra,
+                    "rate_hz": spec["rate_hz"],
+                    "channels": spec.get("channels", 1),
+                    "layout": spec.get("layout", "same"),
+                }
+            )
+            joined[: len(layer)] += layer[: len(joined)]
+        return joined
     mono = _mono(spec)
     channels = spec.get("channels", 1)
     layout = spec.get("layout", "same")
