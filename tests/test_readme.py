@@ -47,7 +47,9 @@ def test_every_curl_example_works(
         Scanner([music], workers=1).run()
     finally:
         close_database()
-    open_server = live_server(create_app(Settings(**{**settings.__dict__, "fingerprint_workers": 1})))
+    open_server = live_server(
+        create_app(Settings(**{**settings.__dict__, "fingerprint_workers": 1}))
+    )
     token_server = live_server(create_app(Settings(**{**settings.__dict__, "token": TOKEN})))
     work = tmp_path / "cwd"
     work.mkdir()
