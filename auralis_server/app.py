@@ -13,12 +13,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from auralis_server.auth import BearerTokenMiddleware
+from auralis_server.chunk_cache import ChunkCache
 from auralis_server.config import Settings
 from auralis_server.db import close_database, open_database
 from auralis_server.errors import ApiError
 from auralis_server.events import EventBus
 from auralis_server.fingerprint_queue import FingerprintQueue
-from auralis_server.render import ChunkRenderer, IdentityRenderer
+from auralis_server.mastering_renderer import MasteringRenderer
+from auralis_server.plans import PlanSource
+from auralis_server.render import ChunkRenderer
 from auralis_server.routes import events, fingerprints, health, library, stream
 from auralis_server.scan_jobs import ScanJobs
 from auralis_server.state import AppState
@@ -48,8 +51,9 @@ async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def create_app(settings: Settings, *, renderer: ChunkRenderer | None = None) -> Starlette:
-    """Build the app; ``renderer`` is the chunk stage (identity unless mastering is plugged in)."""
+    """Build the app; ``renderer`` replaces the mastering stage (tests use that seam)."""
     bus = EventBus()
+    plans = PlanSource()
     queue = FingerprintQueue(
         workers=settings.fingerprint_workers, cache_dir=settings.cache_dir, publish=bus.publish
     )
@@ -61,8 +65,14 @@ def create_app(settings: Settings, *, renderer: ChunkRenderer | None = None) -> 
             bus,
             on_finished=lambda _: queue.enqueue_pending(),
         ),
-        renderer=renderer or IdentityRenderer(),
+        renderer=renderer or MasteringRenderer(plans),
         fingerprints=queue,
+        plans=plans,
+        cache=ChunkCache(
+            settings.chunk_cache_memory_mb * 2**20,
+            settings.cache_dir / "chunks",
+            settings.chunk_cache_disk_mb * 2**20,
+        ),
     )
 
     @contextlib.asynccontextmanager

@@ -44,6 +44,8 @@ class Settings:
     chunk_seconds: float = 10.0
     fingerprint_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     scan_on_start: bool = True
+    chunk_cache_memory_mb: int = 256
+    chunk_cache_disk_mb: int = 2048
     log_level: str = "info"
 
     @property
@@ -85,6 +87,11 @@ def _coerce(name: str, value: Any) -> Any:
             if not 0 <= port <= 65535:
                 raise ValueError
             return port
+        if name in ("chunk_cache_memory_mb", "chunk_cache_disk_mb"):
+            megabytes = int(value)
+            if megabytes < 0:
+                raise ValueError
+            return megabytes
         if name == "fingerprint_workers":
             workers = int(value)
             if not 0 <= workers <= 256:
@@ -129,6 +136,8 @@ _ENV = {
     "AURALIS_INSECURE_NO_TOKEN": "insecure_no_token",
     "AURALIS_CHUNK_SECONDS": "chunk_seconds",
     "AURALIS_FINGERPRINT_WORKERS": "fingerprint_workers",
+    "AURALIS_CHUNK_CACHE_MEMORY_MB": "chunk_cache_memory_mb",
+    "AURALIS_CHUNK_CACHE_DISK_MB": "chunk_cache_disk_mb",
     "AURALIS_SCAN_ON_START": "scan_on_start",
     "AURALIS_LOG_LEVEL": "log_level",
 }

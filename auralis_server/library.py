@@ -76,7 +76,9 @@ def playable_audio(track: Track, chunk_seconds: float) -> TrackAudio:
     geometry = geometry_of(track, chunk_seconds)
     if geometry is None:
         raise UnreadableAudio(f"track {track.id} is not playable: {track.scan_error}")
-    return TrackAudio(track.id, Path(track.path), geometry, track.channels)
+    return TrackAudio(
+        track.id, Path(track.path), geometry, track.channels, (track.size, track.mtime_ns)
+    )
 
 
 def _int_param(params: dict[str, str], name: str, default: int, low: int, high: int) -> int:

@@ -1,7 +1,7 @@
 """The chunk rendering stage: (track, chunk index, plan) -> samples of core plus overlap tail.
 
-Streaming, chunk files and (later) the chunk cache call only ``ChunkRenderer.render``; the
-mastering chain plugs in as another renderer. ``IdentityRenderer`` carries the original
+Streaming, chunk files and the chunk cache call only ``ChunkRenderer``; the server's renderer
+is the mastering one (``mastering_renderer``). ``IdentityRenderer`` carries the original
 audio, so every frame equals the source samples.
 """
 
@@ -24,10 +24,11 @@ class TrackAudio:
     path: Path
     geometry: ChunkGeometry
     channels: int
+    signature: tuple[int, int] = (0, 0)  # (size, mtime_ns) of the file when it was read
 
 
 @dataclass(frozen=True)
-class RenderPlan:
+class RenderSettings:
     """Per-track processing parameters, constant for the whole track."""
 
     preset: str
@@ -39,7 +40,11 @@ class RenderPlan:
 
 
 class ChunkRenderer(Protocol):
-    def render(self, audio: TrackAudio, chunk_index: int, plan: RenderPlan) -> Samples:
+    def describe(self, audio: TrackAudio, settings: RenderSettings) -> str:
+        """What decides this renderer's output for the track (a plan hash); part of cache keys."""
+        ...
+
+    def render(self, audio: TrackAudio, chunk_index: int, plan: RenderSettings) -> Samples:
         """(core + tail frames, channels) float32 of chunk ``chunk_index``; blocking, CPU-bound."""
         ...
 
@@ -47,6 +52,9 @@ class ChunkRenderer(Protocol):
 class IdentityRenderer:
     """Decodes the chunk's span from the file, seeking straight to it."""
 
-    def render(self, audio: TrackAudio, chunk_index: int, plan: RenderPlan) -> Samples:
+    def describe(self, audio: TrackAudio, settings: RenderSettings) -> str:
+        return "identity"
+
+    def render(self, audio: TrackAudio, chunk_index: int, plan: RenderSettings) -> Samples:
         start, stop = audio.geometry.span(chunk_index)
         return read_frames(audio.path, start, stop)

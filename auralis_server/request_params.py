@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from auralis_server.errors import BadRequest
-from auralis_server.render import RenderPlan
+from auralis_server.render import RenderSettings
 from shared.stream_params import parse_format, parse_intensity, parse_preset
 from shared.wire import SampleFormat
 
 
-def plan_from_query(params: Mapping[str, str]) -> RenderPlan:
+def plan_from_query(params: Mapping[str, str]) -> RenderSettings:
     try:
-        return RenderPlan(
+        return RenderSettings(
             parse_preset(params.get("preset")), parse_intensity(params.get("intensity"))
         )
     except ValueError as exc:

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
+from auralis_server.chunk_cache import ChunkCache
 from auralis_server.config import Settings
 from auralis_server.events import EventBus
 from auralis_server.fingerprint_queue import FingerprintQueue
+from auralis_server.plans import PlanSource
 from auralis_server.render import ChunkRenderer
 from auralis_server.scan_jobs import ScanJobs
 
@@ -20,6 +22,8 @@ class AppState:
     scans: ScanJobs
     renderer: ChunkRenderer
     fingerprints: FingerprintQueue
+    plans: PlanSource
+    cache: ChunkCache
 
 
 def state_of(request: Request) -> AppState:

@@ -87,7 +87,8 @@ def _check_downloads(work: Path) -> None:
     all_frames = list(iter_frames([(work / "all.bin").read_bytes()]))
     assert [f.header.chunk_index for f in all_frames] == [0, 1, 2]
     np.testing.assert_array_equal(all_frames[0].core, c0)
-    np.testing.assert_array_equal(all_frames[1].samples, c1)
+    # the FLAC file holds the same mastered samples, quantised to 24 bits
+    np.testing.assert_allclose(all_frames[1].samples, c1, rtol=0, atol=0.5 / 2**23)
     assert [f.header.chunk_index for f in iter_frames([(work / "first-two.bin").read_bytes()])] == [
         0,
         1,

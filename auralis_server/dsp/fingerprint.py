@@ -47,8 +47,8 @@ def excerpt_spans(length: int, rate_hz: int) -> list[tuple[int, int]]:
     return [(int(start), int(start) + size) for start in starts]
 
 
-def level_features(audio: Array, rate_hz: int) -> dict[str, float]:
-    """Loudness, crest and level-variation dimensions (the cheap ones mastering needs first)."""
+def _loudness_and_crest(audio: Array, rate_hz: int) -> tuple[dict[str, float], Array]:
+    """lufs and crest_db, and the K-weighted squares the other level dimensions reuse."""
     k_squares = loudness.k_weighted_squares(audio, rate_hz)
     weights = loudness.channel_weights(audio.shape[1])
     k_blocks = loudness.window_powers(k_squares, rate_hz, loudness.BLOCK_S, loudness.BLOCK_HOP_S)
@@ -58,17 +58,35 @@ def level_features(audio: Array, rate_hz: int) -> dict[str, float]:
     with np.errstate(divide="ignore"):
         block_lufs = -0.691 + 10.0 * np.log10(k_blocks @ weights)
     peak = float(np.abs(audio).max())
+    mean_square = float((audio * audio).mean())
     values = {
         "lufs": loudness.gated_loudness(k_blocks, weights),
-        "crest_db": dynamics.crest_db(
-            peak, raw_blocks.mean(axis=1), block_lufs, float((audio * audio).mean())
-        ),
-        "silence_ratio": dynamics.silence_ratio(audio, rate_hz),
-        "loudness_variation_std": dynamics.loudness_variation(k_squares, rate_hz),
+        "crest_db": dynamics.crest_db(peak, raw_blocks.mean(axis=1), block_lufs, mean_square),
     }
+    return values, k_squares
+
+
+def level_features(audio: Array, rate_hz: int) -> dict[str, float]:
+    """Loudness, crest, silence, level variation and stereo dimensions of the native signal."""
+    values, k_squares = _loudness_and_crest(audio, rate_hz)
+    values["silence_ratio"] = dynamics.silence_ratio(audio, rate_hz)
+    values["loudness_variation_std"] = dynamics.loudness_variation(k_squares, rate_hz)
     values.update(dynamics.per_second_features(audio, rate_hz))
     values.update(stereo.stereo_features(audio))
     return values
+
+
+def plan_inputs(samples: npt.ArrayLike, rate_hz: int) -> dict[str, float]:
+    """Just what a mastering plan reads (lufs, crest_db, the seven bands), by the same code as
+    ``compute_fingerprint`` and rounded to float32 as stored, so both paths give one plan."""
+    audio = np.asarray(samples, dtype=np.float64)
+    if audio.ndim == 1:
+        audio = audio[:, None]
+    if audio.size == 0 or rate_hz <= 0:
+        raise FingerprintError("no samples to analyse")
+    values, _ = _loudness_and_crest(audio, rate_hz)
+    values.update(spectral.band_features(power_spectrogram(analysis_signal(audio, rate_hz))))
+    return {name: float(np.float32(value)) for name, value in values.items()}
 
 
 def compute_fingerprint(samples: npt.ArrayLike, rate_hz: int) -> dict[str, float]:

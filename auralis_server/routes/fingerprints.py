@@ -1,7 +1,4 @@
-"""Fingerprint and mastering-plan resources.
-
-The mastering chain is not built yet: the plan endpoint says so (status ``pending``).
-"""
+"""Fingerprint and mastering-plan resources."""
 
 from __future__ import annotations
 
@@ -11,6 +8,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from auralis_server import fingerprint_store, library
+from auralis_server.audio_source import AudioReadError
 from auralis_server.db import FINGERPRINT_STATUSES, Fingerprint, Track
 from auralis_server.errors import Overloaded, UnreadableAudio
 from auralis_server.fingerprint_queue import HIGH, FingerprintQueue
@@ -76,16 +74,16 @@ def backend_name(queue: FingerprintQueue) -> str | None:
 
 
 def get_plan(request: Request) -> JSONResponse:
+    """The mastering plan; ``inputs`` says whether it came from the fingerprint or a cold read."""
+    state = state_of(request)
+    settings = plan_from_query(request.query_params)
     track = library.get_track(request.path_params["track_id"])
-    plan = plan_from_query(request.query_params)
-    return JSONResponse(
-        {
-            "track_id": track.id,
-            "status": "pending",
-            "detail": "mastering is not built yet; streams carry the original audio",
-            "plan": plan.as_dict(),
-        }
-    )
+    audio = library.playable_audio(track, state.settings.chunk_seconds)
+    try:
+        plan, source = state.plans.plan(audio, settings.preset, settings.intensity)
+    except AudioReadError as exc:
+        raise UnreadableAudio(f"track {track.id}: {exc}") from None
+    return JSONResponse({"track_id": track.id, "inputs": source, "plan": plan.as_dict()})
 
 
 routes = [

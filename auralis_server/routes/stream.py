@@ -15,11 +15,13 @@ from starlette.routing import Route
 
 from auralis_server import library
 from auralis_server.audio_source import AudioReadError
+from auralis_server.chunk_cache import cache_key
+from auralis_server.dsp.fingerprint import ALGORITHM_VERSION as FINGERPRINT_ALGORITHM_VERSION
 from auralis_server.errors import NotFound, RangeNotSatisfiable, UnreadableAudio
 from auralis_server.fingerprint_queue import HIGH
-from auralis_server.render import ChunkRenderer, RenderPlan, TrackAudio
+from auralis_server.render import ChunkRenderer, RenderSettings, TrackAudio
 from auralis_server.request_params import flag_from_query, format_from_query, plan_from_query
-from auralis_server.state import state_of
+from auralis_server.state import AppState, state_of
 from shared import ranges
 from shared.wire import SampleFormat, encode_flac, encode_frame
 
@@ -56,7 +58,7 @@ def _requested_range(request: Request, count: int) -> ranges.ChunkRange | None:
 
 
 def _render_frame(
-    renderer: ChunkRenderer, audio: TrackAudio, index: int, plan: RenderPlan, fmt: SampleFormat
+    renderer: ChunkRenderer, audio: TrackAudio, index: int, plan: RenderSettings, fmt: SampleFormat
 ) -> bytes:
     samples = renderer.render(audio, index, plan)
     return encode_frame(
@@ -69,6 +71,31 @@ def _render_frame(
     )
 
 
+async def _frame(
+    state: AppState,
+    audio: TrackAudio,
+    index: int,
+    settings: RenderSettings,
+    fmt: SampleFormat,
+    identity: str,
+) -> bytes:
+    """One encoded frame, from the chunk cache or rendered once for everyone asking."""
+    geometry = audio.geometry
+    key = cache_key(
+        audio.path,
+        *audio.signature,
+        FINGERPRINT_ALGORITHM_VERSION,
+        identity,
+        geometry.chunk_frames,
+        geometry.overlap_frames,
+        index,
+        fmt.name,
+    )
+    return await state.cache.get_or_render(
+        key, lambda: _render_frame(state.renderer, audio, index, settings, fmt)
+    )
+
+
 async def stream_track(request: Request) -> Response:
     state = state_of(request)
     plan = plan_from_query(request.query_params)
@@ -78,8 +105,9 @@ async def stream_track(request: Request) -> Response:
     chunk_range = _requested_range(request, count)
     indices = range(chunk_range.first, chunk_range.last + 1) if chunk_range else range(count)
     renderer = state.renderer
-    try:  # the first frame before the headers, so an unreadable file is still a 422
-        first = await run_in_threadpool(_render_frame, renderer, audio, indices[0], plan, fmt)
+    try:  # the plan and first frame before the headers, so an unreadable file is still a 422
+        identity = await run_in_threadpool(renderer.describe, audio, plan)
+        first = await _frame(state, audio, indices[0], plan, fmt, identity)
     except AudioReadError as exc:
         raise UnreadableAudio(f"track {audio.track_id}: {exc}") from None
 
@@ -87,7 +115,7 @@ async def stream_track(request: Request) -> Response:
         yield first
         for index in indices[1:]:
             try:
-                frame = await run_in_threadpool(_render_frame, renderer, audio, index, plan, fmt)
+                frame = await _frame(state, audio, index, plan, fmt, identity)
             except AudioReadError as exc:
                 # Headers are gone; ending early makes the frame count fall short of
                 # Content-Range, which is how clients see the failure.

@@ -101,7 +101,7 @@ def test_bad_stream_parameters_are_400(client: TestClient, library: Library, que
 def test_whole_stream_is_the_source_exactly(
     client: TestClient, library: Library, name: str
 ) -> None:
-    response = client.get(f"/api/tracks/{library.track_id(name)}/stream")
+    response = client.get(f"/api/tracks/{library.track_id(name)}/stream?intensity=0")
     assert response.status_code == 200 and "content-range" not in response.headers
     frames = _frames(response.content)
     joined = np.concatenate([frame.core for frame in frames])
@@ -157,7 +157,7 @@ def test_integer_formats_carry_16_bit_sources_exactly(
     client: TestClient, library: Library, fmt: str
 ) -> None:
     response = client.get(
-        f"/api/tracks/{library.track_id('song.wav')}/stream?chunks=0-1&format={fmt}"
+        f"/api/tracks/{library.track_id('song.wav')}/stream?chunks=0-1&format={fmt}&intensity=0"
     )
     frames = _frames(response.content)
     np.testing.assert_array_equal(
@@ -175,14 +175,14 @@ def test_chunk_files_join_into_exactly_the_track(
     count = client.get(f"/api/tracks/{track_id}").json()["geometry"]["chunk_count"]
     parts = []
     for index in range(count):
-        response = client.get(f"/api/tracks/{track_id}/chunks/{index}.{kind}")
+        response = client.get(f"/api/tracks/{track_id}/chunks/{index}.{kind}?intensity=0")
         assert response.status_code == 200 and response.headers["content-type"] == f"audio/{kind}"
         assert f"chunk{index}.{kind}" in response.headers["content-disposition"]
         parts.append(
             soundfile.read(io.BytesIO(response.content), dtype="float32", always_2d=True)[0]
         )
     np.testing.assert_array_equal(np.concatenate(parts), library.samples[name])
-    with_tail = client.get(f"/api/tracks/{track_id}/chunks/0.{kind}?tail=1")
+    with_tail = client.get(f"/api/tracks/{track_id}/chunks/0.{kind}?tail=1&intensity=0")
     tail_samples = soundfile.read(io.BytesIO(with_tail.content), dtype="float32", always_2d=True)[0]
     overlap = client.get(f"/api/tracks/{track_id}").json()["geometry"]["overlap_frames"]
     np.testing.assert_array_equal(tail_samples, np.concatenate([parts[0], parts[1][:overlap]]))
@@ -220,7 +220,7 @@ def test_a_file_changed_after_the_scan_is_reread_before_streaming(
 ) -> None:
     track_id = library.track_id("mono.wav")
     replacement = write_audio(library.music / "mono.wav", 12.0, 22050, channels=1, seed=9)
-    response = client.get(f"/api/tracks/{track_id}/stream")
+    response = client.get(f"/api/tracks/{track_id}/stream?intensity=0")
     frames = _frames(response.content)
     assert len(frames) == 2
     np.testing.assert_array_equal(np.concatenate([f.core for f in frames]), replacement)
@@ -243,7 +243,8 @@ def test_fingerprint_endpoints_with_background_extraction_off(
     unreadable_as_this_user = len(BAD_FILES) - (os.geteuid() == 0)  # root reads locked.flac
     assert status["counts"]["error"] == unreadable_as_this_user
     plan = client.get(f"/api/tracks/{track_id}/plan?preset=warm&intensity=0.5").json()
-    assert plan["status"] == "pending" and plan["plan"]["preset"] == "warm"
+    assert plan["inputs"] == "cold" and plan["plan"]["preset"] == "warm"
+    assert plan["plan"]["intensity"] == 0.5 and plan["plan"]["limiter"]["ceiling_dbtp"] == -1.0
 
 
 def test_token_is_required_when_configured(library: Library) -> None:

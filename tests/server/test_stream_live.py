@@ -11,7 +11,7 @@ import httpx
 import numpy as np
 import pytest
 
-from auralis_server.render import IdentityRenderer, RenderPlan, TrackAudio
+from auralis_server.render import IdentityRenderer, RenderSettings, TrackAudio
 from shared.ranges import parse_content_range
 from shared.wire import Frame, FrameReader, Samples
 from tests.conftest import LiveServer, write_audio
@@ -35,7 +35,7 @@ def test_ranged_stream_decodes_to_the_source_samples(
     server = live_server(library.app())
     track_id = library.track_id(name)
     response, frames = _stream(
-        f"{server.url}/api/tracks/{track_id}/stream", headers={"Range": "chunks=1-2"}
+        f"{server.url}/api/tracks/{track_id}/stream?intensity=0", headers={"Range": "chunks=1-2"}
     )
     assert response.status_code == 206
     assert response.headers["transfer-encoding"] == "chunked"
@@ -56,7 +56,7 @@ class GatedRenderer(IdentityRenderer):
         self.first_frame_seen = threading.Event()
         self.log: list[str] = []
 
-    def render(self, audio: TrackAudio, chunk_index: int, plan: RenderPlan) -> Samples:
+    def render(self, audio: TrackAudio, chunk_index: int, plan: RenderSettings) -> Samples:
         if chunk_index == audio.geometry.chunk_count - 1:
             released = self.first_frame_seen.wait(timeout=20)
             self.log.append("last rendered" if released else "last rendered after timeout")
@@ -86,7 +86,7 @@ class SlowRenderer(IdentityRenderer):
         self.delay_s = delay_s
         self.rendered: list[tuple[int, int]] = []
 
-    def render(self, audio: TrackAudio, chunk_index: int, plan: RenderPlan) -> Samples:
+    def render(self, audio: TrackAudio, chunk_index: int, plan: RenderSettings) -> Samples:
         time.sleep(self.delay_s)
         self.rendered.append((audio.track_id, chunk_index))
         return super().render(audio, chunk_index, plan)

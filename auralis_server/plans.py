@@ -1,0 +1,58 @@
+"""Mastering plans for tracks: from the stored fingerprint, or cold from the audio itself.
+
+A track that has never been analysed still streams at once: the cold path decodes it and
+computes only the plan's inputs (loudness, crest, bands) with the fingerprint's own code,
+rounded to float32 as the database stores them — so the plan is the same one the full
+fingerprint will give.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+
+from auralis_server import fingerprint_store
+from auralis_server.audio_source import read_frames
+from auralis_server.dsp.fingerprint import plan_inputs
+from auralis_server.dsp.plan import Plan, make_plan
+from auralis_server.render import TrackAudio
+
+log = logging.getLogger("auralis.plan")
+
+_COLD_CACHE_TRACKS = 256
+
+
+class PlanSource:
+    def __init__(self) -> None:
+        self._cold: OrderedDict[tuple[int, str, int], dict[str, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def inputs(self, audio: TrackAudio) -> tuple[dict[str, float], str]:
+        """(plan inputs, "fingerprint" or "cold")."""
+        stored = fingerprint_store.current_values(audio.track_id)
+        if stored is not None:
+            return stored, "fingerprint"
+        key = (audio.track_id, str(audio.path), audio.geometry.total_frames)
+        with self._lock:
+            if key in self._cold:
+                self._cold.move_to_end(key)
+                return self._cold[key], "cold"
+        started = time.perf_counter()
+        samples = read_frames(audio.path, 0, audio.geometry.total_frames)
+        values = plan_inputs(samples, audio.geometry.sample_rate_hz)
+        log.info(
+            "track %d: cold plan inputs in %.0f ms",
+            audio.track_id,
+            (time.perf_counter() - started) * 1000,
+        )
+        with self._lock:
+            self._cold[key] = values
+            while len(self._cold) > _COLD_CACHE_TRACKS:
+                self._cold.popitem(last=False)
+        return values, "cold"
+
+    def plan(self, audio: TrackAudio, preset: str, intensity: float) -> tuple[Plan, str]:
+        values, source = self.inputs(audio)
+        return make_plan(values, preset, intensity), source
