@@ -33,6 +33,9 @@ from auralis_server.dsp.loudness import k_weighting_sos
 PLAN_VERSION = 1
 CEILING_DBTP = -1.0
 CEILING_MARGIN_DB = 0.5
+# Loud tracks keep their crest only if the limiter stays idle, and the peak the plan infers
+# from lufs + crest can be a dB or so low: they get this much more headroom.
+LOUD_CEILING_MARGIN_DB = 1.5
 LOUD_THRESHOLD_LUFS = -12.0
 CREST_THRESHOLD_DB = 13.0
 BLEND_HALF_WIDTH = 1.0
@@ -88,7 +91,7 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     "adaptive": Preset((0.0, 0.0, 0.0, 0.0, 0.0), 2.5, -14.0, 4.0, 0.5),
     "gentle": Preset((0.0, 0.0, 0.0, 0.0, 0.0), 1.5, -16.0, 6.0, 0.4),
-    "warm": Preset((3.0, 1.0, 0.0, -0.5, -2.0), 2.0, -14.0, 4.0, 0.4),
+    "warm": Preset((3.0, 0.0, -0.5, -1.0, -2.0), 2.0, -14.0, 4.0, 0.4),
     "bright": Preset((-1.0, -0.5, 0.0, 1.5, 3.0), 2.5, -14.0, 4.0, 0.5),
     "punchy": Preset((3.0, -1.0, 0.0, 1.0, 0.5), 3.5, -12.0, 2.0, 0.7, transient_emphasis=0.3),
 }
@@ -224,10 +227,13 @@ def make_plan(values: dict[str, float], preset_name: str, intensity: float) -> P
     weights = lwrp_weights(lufs, crest)
     w_comp, w_dyn, w_quiet = weights["compressed_loud"], weights["dynamic_loud"], weights["quiet"]
 
-    eq = tuple(
-        EqBand(kind, freq, _r(intensity * (tilt + _correction_db(bands, names))), q)
+    # dynamic-loud tracks get the preset's own EQ only, no adaptive correction
+    correction_weight = 1.0 - w_dyn
+    full_eq = tuple(
+        EqBand(kind, freq, tilt + correction_weight * _correction_db(bands, names), q)
         for (kind, freq, q, names), tilt in zip(EQ_LAYOUT, preset.eq_tilt_db, strict=True)
     )
+    eq = tuple(EqBand(b.kind, b.freq_hz, _r(intensity * b.gain_db), b.q) for b in full_eq)
     est_rms = lufs + LUFS_TO_RMS_DB
     ratio = 1.0 + (preset.ratio - 1.0) * intensity * w_quiet
     compressor = (
@@ -241,7 +247,8 @@ def make_plan(values: dict[str, float], preset_name: str, intensity: float) -> P
     )
     expander = Expander(_r(amount, 3)) if amount > 0.0005 else None
     eq_loudness, eq_energy = eq_level_change_db(bands, eq)
-    makeup = intensity * w_quiet * max(0.0, preset.target_lufs - (lufs + eq_loudness))
+    full_eq_loudness, _ = eq_level_change_db(bands, full_eq)
+    makeup = intensity * w_quiet * max(0.0, preset.target_lufs - (lufs + full_eq_loudness))
     # −0.5 dB on compressed-loud tracks, and a loud track is never made louder by the EQ.
     trim = -0.5 * intensity * w_comp - max(0.0, eq_loudness) * (w_comp + w_dyn)
     transient_rise = (
@@ -249,7 +256,8 @@ def make_plan(values: dict[str, float], preset_name: str, intensity: float) -> P
     )
     peak_out = est_rms + crest + eq_energy + transient_rise + makeup + trim
     allowance = QUIET_LIMITING_ALLOWANCE_DB * w_quiet
-    ceiling_trim = min(0.0, CEILING_DBTP - CEILING_MARGIN_DB + allowance - peak_out)
+    margin = CEILING_MARGIN_DB + LOUD_CEILING_MARGIN_DB * (w_comp + w_dyn)
+    ceiling_trim = min(0.0, CEILING_DBTP - margin + allowance - peak_out)
     region = max(weights, key=lambda name: weights[name])
     plan = Plan(
         preset=preset_name,

@@ -79,7 +79,9 @@ def test_each_format_is_scanned_and_streamed_like_a_full_decode(
     )
     assert (track.sample_rate, track.channels, track.total_frames) == (rate, 2, len(decoded))
     with TestClient(create_app(settings)) as client:
-        frames = list(iter_frames([client.get(f"/api/tracks/{track.id}/stream?intensity=0").content]))
+        frames = list(
+            iter_frames([client.get(f"/api/tracks/{track.id}/stream?intensity=0").content])
+        )
     assert len(frames) == 2
     streamed = np.concatenate([frame.core for frame in frames])
     if lossless:
@@ -109,7 +111,9 @@ def test_real_music_scans_and_its_last_chunk_ends_where_the_decode_ends(
             for track in tracks[:3]:
                 decoded, _ = soundfile.read(track.path, dtype="float32", always_2d=True)
                 assert track.total_frames == len(decoded), track.path
-                response = client.get(f"/api/tracks/{track.id}/stream", params={"chunks": "-1", "intensity": "0"})
+                response = client.get(
+                    f"/api/tracks/{track.id}/stream", params={"chunks": "-1", "intensity": "0"}
+                )
                 (last,) = list(iter_frames([response.content]))
                 assert last.header.overlap_frames == 0
                 np.testing.assert_allclose(
