@@ -27,9 +27,9 @@ from auralis_server.dsp.true_peak import true_peak_envelope
 
 BLOCK_FRAMES = 32
 BAND_LIMIT_FRACTION = 0.88
-BAND_LIMIT_ORDER = 8
+BAND_LIMIT_ORDER = 4
 BAND_LIMIT_FRACTION = 0.88
-BAND_LIMIT_ORDER = 8
+BAND_LIMIT_ORDER = 4
 # The limiter aims this far under the plan's ceiling so that a true-peak meter with another
 # interpolation filter than ours (and the gain's own modulation) still reads under it.
 LIMITER_MARGIN_DB = 0.3

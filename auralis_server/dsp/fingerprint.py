@@ -30,7 +30,7 @@ class FingerprintError(ValueError):
 
 def analysis_signal(audio: Array, rate_hz: int) -> npt.NDArray[np.float32]:
     """Mono downmix at 22 050 Hz (soxr, high quality)."""
-    mono = audio.mean(axis=1, dtype=np.float64).astype(np.float32)
+    mono = (audio @ np.full(audio.shape[1], 1.0 / audio.shape[1])).astype(np.float32)
     if rate_hz == ANALYSIS_RATE_HZ:
         return mono
     return np.asarray(
@@ -57,8 +57,8 @@ def _loudness_and_crest(audio: Array, rate_hz: int) -> tuple[dict[str, float], A
     )
     with np.errstate(divide="ignore"):
         block_lufs = -0.691 + 10.0 * np.log10(k_blocks @ weights)
-    peak = float(np.abs(audio).max())
-    mean_square = float((audio * audio).mean())
+    peak = max(float(audio.max()), -float(audio.min()))
+    mean_square = float(np.vdot(audio, audio)) / audio.size
     values = {
         "lufs": loudness.gated_loudness(k_blocks, weights),
         "crest_db": dynamics.crest_db(peak, raw_blocks.mean(axis=1), block_lufs, mean_square),

@@ -68,14 +68,25 @@ def k_weighted_squares(samples: npt.ArrayLike, rate_hz: int) -> Array:
 
 
 def window_powers(squares: Array, rate_hz: int, window_s: float, hop_s: float) -> Array:
-    """(windows, channels) mean square per window, all windows at once via a cumulative sum."""
+    """(windows, channels) mean square per window of ``window_s`` every ``hop_s``.
+
+    When the window is a whole number of hops (400 ms / 100 ms, 3 s / 1 s at every common
+    rate) the windows are sums of per-hop sums; otherwise a cumulative sum does it.
+    """
     window = round(window_s * rate_hz)
     hop = round(hop_s * rate_hz)
-    frames = squares.shape[0]
+    frames, channels = squares.shape
     if frames < window:
-        return np.zeros((0, squares.shape[1]))
-    starts = np.arange(0, frames - window + 1, hop)
-    cumulative = np.concatenate([np.zeros((1, squares.shape[1])), np.cumsum(squares, axis=0)])
+        return np.zeros((0, channels))
+    count = (frames - window) // hop + 1
+    if window % hop == 0:
+        per_hop = window // hop
+        used = squares[: (count - 1 + per_hop) * hop].reshape(-1, hop, channels)
+        segments = np.einsum("ijk->ik", used)  # several times faster than .sum(axis=1) here
+        sums = sum(segments[offset : offset + count] for offset in range(per_hop))
+        return np.asarray(sums) / window
+    starts = np.arange(count) * hop
+    cumulative = np.concatenate([np.zeros((1, channels)), np.cumsum(squares, axis=0)])
     return (cumulative[starts + window] - cumulative[starts]) / window
 
 

@@ -19,12 +19,16 @@ OVERSAMPLING = 4
 FILTER_HALF_FRAMES = 10  # resample_poly's default FIR reaches this many input frames each side
 _HALF_TAPS = FILTER_HALF_FRAMES * OVERSAMPLING
 # resample_poly's default design, built once (resample_poly redesigns it on every call).
-_TAPS = firwin(2 * _HALF_TAPS + 1, 1.0 / OVERSAMPLING, window=("kaiser", 5.0)) * OVERSAMPLING
+_TAPS = (
+    firwin(2 * _HALF_TAPS + 1, 1.0 / OVERSAMPLING, window=("kaiser", 5.0)) * OVERSAMPLING
+).astype(np.float32)
 FILTER_GAIN = float(max(np.abs(_TAPS[phase::OVERSAMPLING]).sum() for phase in range(OVERSAMPLING)))
-_MERGE_GAP_FRAMES = 256
+_MERGE_GAP_FRAMES = 64
 
 
 def _oversampled_peaks(audio: Array) -> Array:
+    """Float32 is plenty to find a peak and halves the filtering time."""
+    audio = audio.astype(np.float32)
     upsampled = upfirdn(_TAPS, audio, OVERSAMPLING, axis=0)[
         _HALF_TAPS : _HALF_TAPS + len(audio) * OVERSAMPLING
     ]
@@ -49,10 +53,22 @@ def true_peak_envelope(audio: Array, floor: float = 0.0) -> Array:
     breaks = np.flatnonzero(np.diff(indices) > _MERGE_GAP_FRAMES)
     starts = np.concatenate([[indices[0]], indices[breaks + 1]])
     stops = np.concatenate([indices[breaks], [indices[-1]]]) + 1
+    # One filtering pass over all suspect runs, each with its filter context and a stretch of
+    # silence after it, so no run's interpolation reaches into another's.
+    pieces: list[Array] = []
+    offsets: list[int] = []
+    length = 0
+    silence = np.zeros((reach, audio.shape[1]))
     for start, stop in zip(starts, stops, strict=True):
         lo, hi = max(0, start - reach), min(len(audio), stop + reach)
-        peaks = _oversampled_peaks(audio[lo:hi])[start - lo : stop - lo]
-        envelope[start:stop] = np.maximum(peaks, sample_peaks[start:stop])
+        offsets.append(length + start - lo)
+        pieces.extend((audio[lo:hi], silence))
+        length += hi - lo + reach
+    peaks = _oversampled_peaks(np.concatenate(pieces))
+    for offset, start, stop in zip(offsets, starts, stops, strict=True):
+        envelope[start:stop] = np.maximum(
+            peaks[offset : offset + stop - start], sample_peaks[start:stop]
+        )
     return envelope
 
 

@@ -1,0 +1,71 @@
+"""Mastered audio through the HTTP API: stream equals the whole-track render; plans agree."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import httpx
+import numpy as np
+
+from auralis_server.audio_source import read_frames
+from auralis_server.db import Track
+from auralis_server.dsp import chain
+from auralis_server.dsp.fingerprint import plan_inputs
+from auralis_server.dsp.plan import make_plan
+from shared.wire import FrameReader
+from tests.conftest import LiveServer, write_audio
+from tests.server.conftest import Library
+
+
+def test_streamed_chunks_join_into_the_whole_track_render(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    path = library.music / "long.wav"
+    write_audio(path, 42.0, seed=11)
+    from auralis_server.scanner import Scanner
+
+    Scanner([library.music], workers=1).run()
+    track = Track.get(Track.path == str(path))
+    decoded = read_frames(path, 0, track.total_frames).astype(np.float64)
+    plan = make_plan(plan_inputs(decoded, track.sample_rate), "punchy", 0.8)
+    expected = chain.render(decoded, plan, track.sample_rate)
+
+    server = live_server(library.app())
+    url = f"{server.url}/api/tracks/{track.id}/stream"
+    reader, frames = FrameReader(), []
+    with httpx.stream(
+        "GET", url, params={"preset": "punchy", "intensity": "0.8"}, timeout=60
+    ) as response:
+        for data in response.iter_bytes():
+            frames.extend(reader.feed(data))
+    assert [f.header.chunk_index for f in frames] == list(range(5))
+    joined = np.concatenate([f.core for f in frames])
+    assert np.abs(joined - expected).max() < 10 ** (-90 / 20)
+    for frame, following in zip(frames, frames[1:], strict=False):
+        assert np.abs(frame.tail - following.core[: len(frame.tail)]).max() < 10 ** (-90 / 20)
+    shown = httpx.get(f"{server.url}/api/tracks/{track.id}/plan?preset=punchy&intensity=0.8").json()
+    assert shown["plan"]["hash"] == plan.hash and shown["inputs"] == "cold"
+
+
+def test_cold_plan_equals_the_plan_from_the_full_fingerprint(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    server = live_server(library.app(fingerprint_workers=1))
+    track_id = library.track_id("hi.flac")
+    url = f"{server.url}/api/tracks/{track_id}/plan"
+    cold = {
+        preset: httpx.get(url, params={"preset": preset}).json() for preset in ("adaptive", "warm")
+    }
+    assert {body["inputs"] for body in cold.values()} == {"cold"}
+    assert httpx.post(f"{server.url}/api/tracks/{track_id}/fingerprint").status_code == 202
+    deadline = time.monotonic() + 120
+    while (
+        httpx.get(f"{server.url}/api/tracks/{track_id}/fingerprint").json()["status"] != "complete"
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    for preset, before in cold.items():
+        after = httpx.get(url, params={"preset": preset}).json()
+        assert after["inputs"] == "fingerprint"
+        assert after["plan"] == before["plan"]
