@@ -51,7 +51,7 @@ def chunk_speed(path: Path) -> None:
         for preset in PRESETS:
             settings = RenderSettings(preset, 1.0)
             renderer.render(audio, middle, settings)  # plan inputs computed and cached
-            best = min(_timed(renderer, audio, middle, settings) for _ in range(5))
+            best = min(_timed(renderer, audio, middle, settings) for _ in range(15))
             realtime = geometry.chunk_seconds / best
             print(
                 f"  {preset:<10}{best * 1000:>8.1f}{realtime:>14.0f}"

@@ -21,21 +21,21 @@ from scipy.ndimage import minimum_filter1d
 from scipy.signal import butter, sosfilt
 
 from auralis_server.dsp.biquad import biquad_sos
+from auralis_server.dsp.parallel import per_channel
 from auralis_server.dsp.plan import Compressor, Expander, Limiter, Plan
 from auralis_server.dsp.stft import Array
 from auralis_server.dsp.true_peak import true_peak_envelope
 
 BLOCK_FRAMES = 32
 BAND_LIMIT_FRACTION = 0.88
-BAND_LIMIT_ORDER = 4
-BAND_LIMIT_FRACTION = 0.88
-BAND_LIMIT_ORDER = 4
+BAND_LIMIT_ORDER = 2
 # The limiter aims this far under the plan's ceiling so that a true-peak meter with another
 # interpolation filter than ours (and the gain's own modulation) still reads under it.
-LIMITER_MARGIN_DB = 0.3
+LIMITER_MARGIN_DB = 0.4
 _SETTLE_LEVEL = 1e-5  # −100 dB
 _MAX_SETTLE_S = 2.0
 _POWER_FLOOR = 1e-20
+_DB_TO_NEPER = math.log(10.0) / 20.0  # 10 ** (dB / 20) == exp(dB · this), and exp is faster
 
 
 def _blocks(ms: float, rate_hz: int) -> int:
@@ -127,8 +127,14 @@ def _block_view(values: Array) -> Array:
 
 
 def _block_power(audio: Array) -> Array:
-    blocks = _block_view(audio)
-    return (blocks * blocks).mean(axis=(1, 2))
+    """Mean square per block over all channels (a last, short block is zero-padded)."""
+    whole = len(audio) // BLOCK_FRAMES * BLOCK_FRAMES
+    blocks = audio[:whole].reshape(-1, BLOCK_FRAMES * audio.shape[1])
+    power = np.einsum("ij,ij->i", blocks, blocks)
+    if whole < len(audio):
+        rest = audio[whole:]
+        power = np.append(power, np.vdot(rest, rest))
+    return power / (BLOCK_FRAMES * audio.shape[1])
 
 
 def _db(power: Array) -> Array:
@@ -161,22 +167,32 @@ def expander_gain_db(power: Array, settings: Expander, rate_hz: int) -> Array:
 def limiter_gain(audio: Array, settings: Limiter, rate_hz: int) -> Array:
     """Per-block gain ≤ 1 that keeps the 4× oversampled peak under the ceiling.
 
-    Each block's required gain is min(1, ceiling / true peak) over its frames. A sliding
+    Each block's required gain is min(1, ceiling / its largest true peak). A sliding
     minimum over M blocks, then a moving mean over M − 2: every averaged value — and so every
     interpolation between two neighbouring blocks — is a minimum over a window holding the
     frame's own block, so no frame gets more gain than it may have.
     """
     ceiling = 10.0 ** ((settings.ceiling_dbtp - LIMITER_MARGIN_DB) / 20.0)
     peaks = true_peak_envelope(audio, floor=ceiling)
-    required = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
-    per_block = _block_view(required[:, None] - 1.0).min(axis=(1, 2)) + 1.0  # padding reads as 1
+    block_peaks = np.maximum.reduceat(peaks, np.arange(0, len(peaks), BLOCK_FRAMES))
+    per_block = np.minimum(1.0, ceiling / np.maximum(block_peaks, 1e-12))
     minimum, mean = _limiter_windows(settings, rate_hz)
     return _moving_mean(minimum_filter1d(per_block, minimum, mode="nearest"), mean, "edge")
 
 
 def _per_frame(block_values: Array, frames: int) -> Array:
-    centres = np.arange(len(block_values)) * BLOCK_FRAMES + (BLOCK_FRAMES - 1) / 2.0
-    return np.interp(np.arange(frames), centres, block_values)
+    """Linear interpolation between block centres (held flat before the first, after the last).
+
+    Frame n of block b sits (n − centre_b) / BLOCK_FRAMES of the way to block b + 1: the same
+    fractions repeat in every block, so this is two slices and a broadcast, not a search.
+    """
+    padded = np.concatenate([block_values[:1], block_values, block_values[-1:]])
+    half = BLOCK_FRAMES // 2
+    # frames [b·B − B/2, b·B + B/2) lie between centres b − 1 and b (in padded terms b and b + 1)
+    fraction = (np.arange(BLOCK_FRAMES) + 0.5) / BLOCK_FRAMES
+    left, right = padded[:-1], padded[1:]
+    grid = left[:, None] + (right - left)[:, None] * fraction[None, :]
+    return grid.reshape(-1)[half : half + frames]
 
 
 def render(audio: Array, plan: Plan, rate_hz: int) -> Array:
@@ -189,7 +205,9 @@ def render(audio: Array, plan: Plan, rate_hz: int) -> Array:
     out = np.asarray(audio, dtype=np.float64)
     sections = eq_sections(plan, rate_hz)
     if sections is not None:
-        out = sosfilt(sections, out, axis=0)
+        out = per_channel(lambda channel: sosfilt(sections, channel), out)
+    else:
+        out = out.copy()  # the gains below work in place
     if plan.compressor is not None or plan.expander is not None:
         power = _block_power(out)
         gain_db = np.full(len(power), plan.gain_db)
@@ -197,9 +215,9 @@ def render(audio: Array, plan: Plan, rate_hz: int) -> Array:
             gain_db += compressor_gain_db(power, plan.compressor, rate_hz)
         if plan.expander is not None:
             gain_db += expander_gain_db(power, plan.expander, rate_hz)
-        out = out * (10.0 ** (_per_frame(gain_db, len(out)) / 20.0))[:, None]
+        out *= np.exp(_per_frame(gain_db, len(out)) * _DB_TO_NEPER)[:, None]
     elif plan.gain_db != 0.0:
         out = out * 10.0 ** (plan.gain_db / 20.0)
     if plan.limiter is not None:
-        out = out * _per_frame(limiter_gain(out, plan.limiter, rate_hz), len(out))[:, None]
+        out *= _per_frame(limiter_gain(out, plan.limiter, rate_hz), len(out))[:, None]
     return out

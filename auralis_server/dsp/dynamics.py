@@ -36,7 +36,7 @@ def _frame_stats(audio: Array, frame: int) -> tuple[Array, Array]:
     count = max(1, len(audio) // frame)
     usable = audio[: count * frame] if len(audio) >= frame else audio
     shaped = usable.reshape(count, -1)
-    return (shaped * shaped).mean(axis=1), np.abs(shaped).max(axis=1)
+    return np.einsum("ij,ij->i", shaped, shaped) / shaped.shape[1], np.abs(shaped).max(axis=1)
 
 
 def silence_ratio(audio: Array, rate_hz: int) -> float:

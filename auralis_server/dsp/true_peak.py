@@ -13,6 +13,7 @@ import numpy as np
 from scipy.ndimage import maximum_filter1d
 from scipy.signal import firwin, upfirdn
 
+from auralis_server.dsp.parallel import per_channel
 from auralis_server.dsp.stft import Array
 
 OVERSAMPLING = 4
@@ -26,14 +27,26 @@ FILTER_GAIN = float(max(np.abs(_TAPS[phase::OVERSAMPLING]).sum() for phase in ra
 _MERGE_GAP_FRAMES = 64
 
 
+def _channel_peaks(channel: Array) -> Array:
+    """Per input frame, the largest |value| of its 4 oversampled points (strided maxima are
+    ~40× faster than reducing a (frames, 4) view along its short axis)."""
+    upsampled = upfirdn(_TAPS, channel, OVERSAMPLING)[
+        _HALF_TAPS : _HALF_TAPS + len(channel) * OVERSAMPLING
+    ]
+    magnitude = np.abs(upsampled)
+    return np.maximum(
+        np.maximum(magnitude[0::4], magnitude[1::4]), np.maximum(magnitude[2::4], magnitude[3::4])
+    )
+
+
+def _max_over_channels(values: Array) -> Array:
+    """Row maxima of (frames, channels), column by column (reducing the short axis is slow)."""
+    return np.maximum.reduce([values[:, c] for c in range(values.shape[1])])
+
+
 def _oversampled_peaks(audio: Array) -> Array:
     """Float32 is plenty to find a peak and halves the filtering time."""
-    audio = audio.astype(np.float32)
-    upsampled = upfirdn(_TAPS, audio, OVERSAMPLING, axis=0)[
-        _HALF_TAPS : _HALF_TAPS + len(audio) * OVERSAMPLING
-    ]
-    shaped = upsampled.reshape(len(audio), -1)
-    return np.maximum(shaped.max(axis=1), -shaped.min(axis=1))
+    return _max_over_channels(per_channel(_channel_peaks, audio.astype(np.float32)))
 
 
 def true_peak_envelope(audio: Array, floor: float = 0.0) -> Array:
@@ -41,7 +54,7 @@ def true_peak_envelope(audio: Array, floor: float = 0.0) -> Array:
 
     Frames that provably stay under ``floor`` report their sample peak instead.
     """
-    sample_peaks = np.abs(audio).max(axis=1)
+    sample_peaks = _max_over_channels(np.abs(audio))
     reach = 2 * FILTER_HALF_FRAMES + 1
     suspect = maximum_filter1d(sample_peaks, reach, mode="constant") * FILTER_GAIN >= floor
     if floor <= 0.0 or suspect.all():
