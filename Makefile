@@ -25,6 +25,7 @@ bench: setup
 	@$(PYTHON) -c "import librosa" 2>/dev/null || $(PYTHON) -m pip install -q -e '.[dev,bench]'
 	@$(PYTHON) bench/scan.py
 	@$(PYTHON) bench/fingerprint.py
+	@$(PYTHON) bench/mastering.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -77,6 +77,10 @@ def test_every_curl_example_works(
         else:
             assert status.startswith("2"), (line, result.stdout)
     _check_downloads(work)
+    first_track = next(music.rglob("01 *.flac"))
+    source, _ = soundfile.read(first_track, dtype="float32", frames=441_000 + 4410)
+    (original,) = iter_frames([(work / "original.bin").read_bytes()])
+    np.testing.assert_array_equal(original.samples, source)  # intensity 0: the file itself
 
 
 def _check_downloads(work: Path) -> None:
@@ -96,3 +100,7 @@ def _check_downloads(work: Path) -> None:
     rest = list(iter_frames([(work / "rest.bin").read_bytes()]))
     assert [f.header.chunk_index for f in rest] == [1, 2]
     assert rest[0].header.sample_format.name == "s16"
+    (original,) = iter_frames([(work / "original.bin").read_bytes()])
+    (warm,) = iter_frames([(work / "warm.bin").read_bytes()])
+    assert original.samples.shape == warm.samples.shape
+    assert not np.array_equal(original.samples, warm.samples)  # mastering changed the sound
