@@ -31,7 +31,7 @@ BAND_LIMIT_FRACTION = 0.88
 BAND_LIMIT_ORDER = 2
 # The limiter aims this far under the plan's ceiling so that a true-peak meter with another
 # interpolation filter than ours (and the gain's own modulation) still reads under it.
-LIMITER_MARGIN_DB = 0.4
+LIMITER_MARGIN_DB = 0.5
 _SETTLE_LEVEL = 1e-5  # −100 dB
 _MAX_SETTLE_S = 2.0
 _POWER_FLOOR = 1e-20

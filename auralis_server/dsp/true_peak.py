@@ -1,7 +1,10 @@
 """True peak: the largest |sample| of the 4× oversampled signal (BS.1770-4 Annex 2 style).
 
-The interpolator is the FIR ``scipy.signal.resample_poly`` designs (Kaiser β 5, 10 input
-frames each side), applied with ``upfirdn``.
+The interpolator is a windowed-sinc FIR of the kind ``scipy.signal.resample_poly`` designs
+(Kaiser β 5), reaching 8 input frames each side, applied with ``upfirdn``. The mastering
+chain band-limits before its limiter, which is what lets so short a filter agree with an
+ideal interpolator to within the limiter's margin (tests/dsp/test_mastering.py measures
+outputs with an FFT-based one).
 ``true_peak_envelope`` oversamples only where it can matter: an interpolated value is a sum
 of at most ``FILTER_GAIN`` × the largest |x| within the filter's reach, so frames whose
 neighbourhood is below ``floor / FILTER_GAIN`` cannot have a true peak above ``floor``.
@@ -17,9 +20,9 @@ from auralis_server.dsp.parallel import per_channel
 from auralis_server.dsp.stft import Array
 
 OVERSAMPLING = 4
-FILTER_HALF_FRAMES = 10  # resample_poly's default FIR reaches this many input frames each side
+FILTER_HALF_FRAMES = 8  # input frames each side the interpolator reaches
 _HALF_TAPS = FILTER_HALF_FRAMES * OVERSAMPLING
-# resample_poly's default design, built once (resample_poly redesigns it on every call).
+# Designed once (resample_poly would redesign it on every call).
 _TAPS = (
     firwin(2 * _HALF_TAPS + 1, 1.0 / OVERSAMPLING, window=("kaiser", 5.0)) * OVERSAMPLING
 ).astype(np.float32)
