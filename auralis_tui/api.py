@@ -1,0 +1,151 @@
+"""Async HTTP client for the Auralis API: JSON calls and chunk streams, with retries.
+
+No Textual here: the TUI, the headless commands and the tests share it. The transport is
+injectable (``httpx.MockTransport`` in unit tests; a real server where streaming matters).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from shared.ranges import parse_content_range
+from shared.wire import Frame, FrameReader, WireError
+
+log = logging.getLogger("auralis.client")
+
+DEFAULT_SERVER = "http://127.0.0.1:8765"
+RETRY_DELAYS_S = (0.25, 0.5, 1.0, 2.0, 4.0)
+
+
+class ClientError(Exception):
+    """A failure to show the user as one line."""
+
+
+class ServerUnreachable(ClientError):
+    pass
+
+
+@dataclass(frozen=True)
+class StreamRequest:
+    track_id: int
+    first_chunk: int = 0
+    last_chunk: int | None = None  # None: to the end
+    preset: str = "adaptive"
+    intensity: float = 1.0
+    sample_format: str = "f32"
+
+
+class AuralisClient:
+    def __init__(
+        self,
+        server: str = DEFAULT_SERVER,
+        token: str | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry_delays_s: tuple[float, ...] = RETRY_DELAYS_S,
+    ) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.server = server.rstrip("/")
+        self._http = httpx.AsyncClient(
+            base_url=self.server,
+            headers=headers,
+            transport=transport,
+            timeout=httpx.Timeout(30.0, connect=5.0),
+        )
+        self._retry_delays_s = retry_delays_s
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AuralisClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def get_json(self, path: str, **params: Any) -> Any:
+        try:
+            response = await self._http.get(
+                path, params={k: v for k, v in params.items() if v is not None}
+            )
+        except httpx.RequestError as exc:
+            raise ServerUnreachable(f"cannot reach {self.server}: {_reason(exc)}") from None
+        _raise_for_status(response)
+        return response.json()
+
+    async def tracks(self, query: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+        body = await self.get_json("/api/tracks", q=query, limit=limit)
+        return list(body["tracks"])
+
+    async def track(self, track_id: int) -> dict[str, Any]:
+        return dict(await self.get_json(f"/api/tracks/{track_id}"))
+
+    async def frames(self, request: StreamRequest) -> AsyncIterator[Frame]:
+        """The requested chunks in order; a dropped connection resumes at the next chunk."""
+        next_chunk = request.first_chunk
+        last = request.last_chunk
+        attempt = 0
+        while last is None or next_chunk <= last:
+            params = {
+                "preset": request.preset,
+                "intensity": request.intensity,
+                "format": request.sample_format,
+            }
+            spec = f"chunks={next_chunk}-{'' if last is None else last}"
+            try:
+                async with self._http.stream(
+                    "GET",
+                    f"/api/tracks/{request.track_id}/stream",
+                    params=params,
+                    headers={"Range": spec},
+                ) as response:
+                    if response.status_code != 206:
+                        await response.aread()
+                        _raise_for_status(response)
+                    last = parse_content_range(response.headers["content-range"]).last
+                    reader = FrameReader()
+                    async for data in response.aiter_bytes():
+                        for frame in reader.feed(data):
+                            if frame.header.chunk_index != next_chunk:
+                                raise WireError(
+                                    f"expected chunk {next_chunk}, got {frame.header.chunk_index}"
+                                )
+                            next_chunk += 1
+                            attempt = 0
+                            yield frame
+                if next_chunk <= last:
+                    raise WireError(f"stream ended at chunk {next_chunk} of {last}")
+            except (httpx.RequestError, WireError) as exc:
+                if attempt >= len(self._retry_delays_s):
+                    raise ServerUnreachable(
+                        f"stream of track {request.track_id} failed: {_reason(exc)}"
+                    ) from None
+                delay = self._retry_delays_s[attempt]
+                attempt += 1
+                log.warning(
+                    "stream interrupted at chunk %d (%s); retrying in %.2f s",
+                    next_chunk,
+                    _reason(exc),
+                    delay,
+                )
+                await asyncio.sleep(delay)
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc) or type(exc).__name__
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    if response.is_success:
+        return
+    try:
+        detail = response.json().get("detail") or response.reason_phrase
+    except ValueError:
+        detail = response.text.strip()[:200] or response.reason_phrase
+    raise ClientError(f"server said {response.status_code}: {detail}")

@@ -1,0 +1,91 @@
+"""`auralis ls` and `auralis fetch` as a user runs them, against a real server."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import soundfile
+
+from auralis_server.audio_source import read_frames
+from auralis_server.db import Track
+from auralis_server.dsp import chain
+from auralis_server.dsp.fingerprint import plan_inputs
+from auralis_server.dsp.plan import make_plan
+from tests.conftest import LiveServer
+from tests.server.conftest import Library
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _auralis(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "auralis_tui.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+
+
+def test_fetch_writes_the_whole_track_render(
+    library: Library, live_server: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    server = live_server(library.app())
+    track = Track.get(Track.path == str(library.music / "song.wav"))
+    out = tmp_path / "song-warm.wav"
+    result = _auralis(
+        "--server",
+        server.url,
+        "fetch",
+        str(track.id),
+        "-o",
+        str(out),
+        "--preset",
+        "warm",
+        "--intensity",
+        "0.7",
+    )
+    assert result.returncode == 0, result.stderr
+    written, rate = soundfile.read(out, always_2d=True)
+    decoded = read_frames(Path(track.path), 0, track.total_frames).astype(np.float64)
+    expected = chain.render(decoded, make_plan(plan_inputs(decoded, rate), "warm", 0.7), rate)
+    assert written.shape == expected.shape
+    assert np.abs(written - expected).max() < 10 ** (-90 / 20)
+
+    original = tmp_path / "original.flac"
+    assert (
+        _auralis(
+            "--server", server.url, "fetch", str(track.id), "-o", str(original), "--intensity", "0"
+        ).returncode
+        == 0
+    )
+    np.testing.assert_array_equal(
+        soundfile.read(original, dtype="float32", always_2d=True)[0], library.samples["song.wav"]
+    )
+
+
+def test_ls_prints_matching_tracks_for_scripts(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    server = live_server(library.app())
+    result = _auralis("--server", server.url, "ls", "song")
+    assert result.returncode == 0
+    (line,) = result.stdout.splitlines()
+    assert line.split("\t")[4:] == ["song", "0:25"]
+    assert _auralis("--server", server.url, "ls", "nothing-like-this").returncode == 1
+
+
+def test_an_unreachable_server_is_one_line_and_a_failure(tmp_path: Path) -> None:
+    result = _auralis("--server", "http://127.0.0.1:9", "fetch", "1", "-o", str(tmp_path / "x.wav"))
+    assert result.returncode == 1
+    assert (
+        result.stderr.startswith("auralis: cannot reach http://127.0.0.1:9")
+        and "Traceback" not in result.stderr
+    )
+    assert not list(tmp_path.iterdir())
+    bad = _auralis("--server", "http://127.0.0.1:9", "fetch", "1", "-o", str(tmp_path / "x.mp3"))
+    assert bad.returncode == 1
