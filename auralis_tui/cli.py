@@ -21,6 +21,22 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
     listing = commands.add_parser("ls", help="list tracks matching QUERY (tab-separated)")
     listing.add_argument("query", nargs="*")
+    play = commands.add_parser(
+        "play", help="play tracks without the TUI: an id, or every match of QUERY"
+    )
+    play.add_argument("what", nargs="+", metavar="ID|QUERY")
+    play.add_argument("--device", help="output device name or index (see `auralis devices`)")
+    play.add_argument("--preset", choices=PRESETS, default="adaptive")
+    play.add_argument("--intensity", type=_intensity, default=1.0)
+    play.add_argument(
+        "--crossfade",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="equal-power crossfade between tracks (default: gapless)",
+    )
+    play.add_argument("--start", type=float, default=0.0, metavar="SECONDS", help="start offset")
+    commands.add_parser("devices", help="list audio output devices")
     fetch = commands.add_parser("fetch", help="write a mastered track to a .wav or .flac file")
     fetch.add_argument("track_id", type=int, metavar="ID")
     fetch.add_argument("-o", "--output", type=Path, required=True)
@@ -86,11 +102,49 @@ async def _fetch(client: AuralisClient, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _play(client: AuralisClient, args: argparse.Namespace) -> int:
+    from auralis_tui.engine.outputs import SoundDeviceOutput
+    from auralis_tui.engine.player import PlaybackSettings, Player
+
+    if len(args.what) == 1 and args.what[0].isdigit():
+        ids = [int(args.what[0])]
+    else:
+        ids = [track["id"] for track in await client.tracks(" ".join(args.what))]
+        if not ids:
+            print("auralis: no track matches", file=sys.stderr)
+            return 1
+    device = int(args.device) if args.device and args.device.isdigit() else args.device
+    output = SoundDeviceOutput(device)
+    player = Player(
+        client,
+        output,
+        crossfade_s=args.crossfade,
+        settings=PlaybackSettings(args.preset, args.intensity),
+    )
+    print(f"auralis: playing {len(ids)} track{'s' * (len(ids) != 1)}", file=sys.stderr)
+    try:
+        report = await player.play(ids, start_s=args.start)
+        await player.drain()
+        await asyncio.sleep(0.2)  # let the device play out its last block
+    finally:
+        output.stop()
+    seconds = report.frames_played / max(1, (await client.track(ids[0]))["sample_rate_hz"])
+    print(f"auralis: played {seconds:.1f} s, {report.underruns} underruns", file=sys.stderr)
+    return 0
+
+
 async def _run(args: argparse.Namespace) -> int:
+    if args.command == "devices":
+        from auralis_tui.engine.outputs import list_devices
+
+        print("\n".join(list_devices()))
+        return 0
     settings = load_client_settings(args.server, args.token)
     async with AuralisClient(settings.server, settings.token) as client:
         if args.command == "ls":
             return await _ls(client, args)
+        if args.command == "play":
+            return await _play(client, args)
         return await _fetch(client, args)
 
 
@@ -98,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command is None:
         print(
-            "auralis: the terminal UI is not built yet; `auralis ls` and `auralis fetch` work",
+            "auralis: the terminal UI is not built yet; `auralis play`, `ls`, `fetch` and `devices` work",
             file=sys.stderr,
         )
         return 2

@@ -7,7 +7,8 @@ mode=${1:-run}
 cd "$(dirname "$0")/.."
 venv=${VENV:-.venv}
 
-system_packages=(libportaudio2 pulseaudio pulseaudio-utils)
+# PortAudio reaches PulseAudio through ALSA's pulse plugin (libasound2-plugins).
+system_packages=(libportaudio2 libasound2-plugins pulseaudio pulseaudio-utils)
 if [ "$mode" = test ]; then
   # Real music for the tests that use it, tmux for the terminal test.
   system_packages+=(asc-music drascula-music tmux)

@@ -1,0 +1,129 @@
+"""Where played audio goes: the sound card (sounddevice/PortAudio) or a capture for tests.
+
+sounddevice is imported only when a device is opened, so ``fetch`` and ``ls`` work on a
+machine without PortAudio, and its absence is one line saying what to install.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import numpy as np
+
+from auralis_tui.api import ClientError
+from auralis_tui.engine.ring_buffer import RingBuffer, Samples
+
+BLOCK_FRAMES = 1024
+
+
+class Output(Protocol):
+    def start(self, ring: RingBuffer, rate_hz: int) -> None: ...
+    def stop(self) -> None: ...
+
+
+class CaptureOutput:
+    """Pulls the ring buffer like a sound card would, into memory (tests, latency bench).
+
+    ``realtime`` paces the pulls at the sample rate; otherwise it drains as fast as the
+    producer fills. It stops once the producer has marked the end and the buffer is empty.
+    """
+
+    def __init__(self, realtime: bool = False) -> None:
+        self.blocks: list[Samples] = []
+        self.realtime = realtime
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.first_sample_at: float | None = None
+
+    def start(self, ring: RingBuffer, rate_hz: int) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._pull, args=(ring, rate_hz), daemon=True)
+        self._thread.start()
+
+    def _pull(self, ring: RingBuffer, rate_hz: int) -> None:
+        import time
+
+        block = np.zeros((BLOCK_FRAMES, ring.channels), dtype=np.float32)
+        while not self._stop.is_set():
+            ended = ring.end_of_stream
+            if not self.realtime and ring.available_frames < BLOCK_FRAMES and not ended:
+                time.sleep(0.001)
+                continue
+            if ended and ring.available_frames == 0:
+                break
+            got = ring.read_into(block)
+            if got and self.first_sample_at is None:
+                self.first_sample_at = time.perf_counter()
+            self.blocks.append(block[: got if ended else len(block)].copy())
+            if self.realtime:
+                time.sleep(BLOCK_FRAMES / rate_hz)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def wait(self, timeout_s: float = 60) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+    @property
+    def samples(self) -> Samples:
+        return np.concatenate(self.blocks) if self.blocks else np.zeros((0, 2), dtype=np.float32)
+
+
+def _sounddevice() -> Any:
+    try:
+        import sounddevice
+    except OSError as exc:  # the module loads but finds no libportaudio
+        raise ClientError(
+            f"PortAudio is missing ({exc}); install it: sudo apt-get install libportaudio2"
+        ) from None
+    return sounddevice
+
+
+class SoundDeviceOutput:
+    """A PortAudio output stream whose callback drains the ring buffer."""
+
+    def __init__(self, device: str | int | None = None) -> None:
+        self.device = device
+        self._stream: Any = None
+
+    def start(self, ring: RingBuffer, rate_hz: int) -> None:
+        sounddevice = _sounddevice()
+
+        def callback(outdata: Samples, frames: int, time: Any, status: Any) -> None:
+            ring.read_into(outdata)
+
+        try:
+            self._stream = sounddevice.OutputStream(
+                samplerate=rate_hz,
+                channels=ring.channels,
+                dtype="float32",
+                device=self.device,
+                blocksize=BLOCK_FRAMES,
+                callback=callback,
+            )
+            self._stream.start()
+        except sounddevice.PortAudioError as exc:
+            raise ClientError(f"cannot open the audio output: {exc}") from None
+
+    def stop(self) -> None:
+        if self._stream is not None:
+            self._stream.stop()
+            self._stream.close()
+            self._stream = None
+
+
+def list_devices() -> list[str]:
+    sounddevice = _sounddevice()
+    return [
+        f"{index}\t{device['name']}"
+        for index, device in enumerate(sounddevice.query_devices())
+        if device["max_output_channels"] > 0
+    ]
+
+
+OutputFactory = Callable[[], Output]

@@ -1,0 +1,62 @@
+"""Single-producer, single-consumer ring buffer of float32 frames.
+
+The consumer is the sound card's callback thread: ``read_into`` never allocates, never
+takes a lock and never waits; when data is short it fills silence and counts an underrun.
+The two positions only ever grow and each is written by one side, which is enough for
+correctness under the GIL.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+Samples = npt.NDArray[np.float32]
+
+
+class RingBuffer:
+    def __init__(self, capacity_frames: int, channels: int) -> None:
+        self._data = np.zeros((capacity_frames, channels), dtype=np.float32)
+        self.capacity_frames = capacity_frames
+        self.channels = channels
+        self._written = 0  # producer's position, frames ever written
+        self._read = 0  # consumer's position, frames ever read
+        self.underruns = 0
+        self.end_of_stream = False  # set by the producer after its last write
+
+    @property
+    def available_frames(self) -> int:
+        return self._written - self._read
+
+    @property
+    def free_frames(self) -> int:
+        return self.capacity_frames - self.available_frames
+
+    def write(self, samples: Samples) -> int:
+        """Copy as many frames as fit; returns how many were taken."""
+        count = min(len(samples), self.free_frames)
+        start = self._written % self.capacity_frames
+        first = min(count, self.capacity_frames - start)
+        self._data[start : start + first] = samples[:first]
+        self._data[: count - first] = samples[first:count]
+        self._written += count
+        return count
+
+    def read_into(self, out: Samples) -> int:
+        """Fill ``out`` (frames, channels); silence past the available data counts an underrun."""
+        wanted = len(out)
+        count = min(wanted, self.available_frames)
+        start = self._read % self.capacity_frames
+        first = min(count, self.capacity_frames - start)
+        out[:first] = self._data[start : start + first]
+        out[first:count] = self._data[: count - first]
+        if count < wanted:
+            out[count:] = 0.0
+            if not self.end_of_stream:
+                self.underruns += 1
+        self._read += count
+        return count
+
+    def clear(self) -> None:
+        """Drop what is buffered (seek, stop); called by the producer."""
+        self._read = self._written

@@ -1,0 +1,109 @@
+"""The playback engine through a real server, with the capture output in place of a sound card."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from auralis_server.audio_source import read_frames
+from auralis_server.db import Track
+from auralis_server.dsp import chain
+from auralis_server.dsp.fingerprint import plan_inputs
+from auralis_server.dsp.plan import make_plan
+from auralis_tui.api import AuralisClient
+from auralis_tui.engine.joiner import equal_power
+from auralis_tui.engine.outputs import CaptureOutput
+from auralis_tui.engine.player import PlaybackReport, PlaybackSettings, Player
+from tests.conftest import LiveServer, write_audio
+from tests.server.conftest import Library
+
+TOLERANCE = 10 ** (-90 / 20)
+
+
+def _render(path: Path, preset: str = "adaptive", intensity: float = 1.0) -> np.ndarray:
+    track = Track.get(Track.path == str(path))
+    decoded = read_frames(path, 0, track.total_frames).astype(np.float64)
+    return chain.render(
+        decoded,
+        make_plan(plan_inputs(decoded, track.sample_rate), preset, intensity),
+        track.sample_rate,
+    )
+
+
+def _play(
+    server: LiveServer, ids: list[int], **options: object
+) -> tuple[np.ndarray, PlaybackReport]:
+    start_s = float(options.pop("start_s", 0.0))  # type: ignore[arg-type]
+    output = CaptureOutput()
+
+    async def run() -> PlaybackReport:
+        async with AuralisClient(server.url) as client:
+            report = await Player(client, output, **options).play(ids, start_s=start_s)  # type: ignore[arg-type]
+        output.wait()
+        return report
+
+    report = asyncio.run(run())
+    return output.samples, report
+
+
+def _two_tracks(library: Library) -> tuple[Path, Path, list[int]]:
+    from auralis_server.scanner import Scanner
+
+    first, second = library.music / "a-first.wav", library.music / "b-second.wav"
+    write_audio(first, 23.0, seed=21)
+    write_audio(second, 12.0, seed=22)
+    Scanner([library.music], workers=1).run()
+    return first, second, [library.track_id(first.name), library.track_id(second.name)]
+
+
+def test_a_whole_track_plays_as_the_servers_render(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    server = live_server(library.app())
+    played, report = _play(
+        server, [library.track_id("song.wav")], settings=PlaybackSettings("bright", 0.8)
+    )
+    expected = _render(library.music / "song.wav", "bright", 0.8)
+    assert played.shape == expected.shape
+    assert np.abs(played - expected).max() < TOLERANCE
+    assert report.frames_played == len(expected)
+
+
+def test_two_tracks_join_with_nothing_inserted(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    first, second, ids = _two_tracks(library)
+    server = live_server(library.app())
+    played, _ = _play(server, ids)
+    expected = np.concatenate([_render(first), _render(second)])
+    assert played.shape == expected.shape  # gapless: not one frame added
+    assert np.abs(played - expected).max() < TOLERANCE
+
+
+def test_crossfade_is_equal_power_of_the_configured_length(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    first, second, ids = _two_tracks(library)
+    server = live_server(library.app())
+    played, _ = _play(server, ids, crossfade_s=1.5)
+    a, b = _render(first), _render(second)
+    fade = round(1.5 * 44100)
+    assert len(played) == len(a) + len(b) - fade
+    np.testing.assert_allclose(played[: len(a) - fade], a[:-fade], atol=TOLERANCE)
+    mixed = equal_power(a[-fade:].astype(np.float32), b[:fade].astype(np.float32))
+    np.testing.assert_allclose(played[len(a) - fade : len(a)], mixed, atol=1e-6)
+    np.testing.assert_allclose(played[len(a) :], b[fade:], atol=TOLERANCE)
+
+
+def test_playing_from_an_offset_lands_on_that_frame(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    server = live_server(library.app())
+    played, _ = _play(server, [library.track_id("song.wav")], start_s=12.3)
+    expected = _render(library.music / "song.wav")
+    start = round(12.3 * 44100)  # inside chunk 1, not on a chunk boundary
+    assert played.shape == expected[start:].shape
+    assert np.abs(played - expected[start:]).max() < TOLERANCE
