@@ -26,6 +26,7 @@ bench: setup
 	@$(PYTHON) bench/scan.py
 	@$(PYTHON) bench/fingerprint.py
 	@$(PYTHON) bench/mastering.py
+	@$(PYTHON) bench/latency.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
