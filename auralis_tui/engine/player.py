@@ -1,9 +1,10 @@
 """Headless playback: fetch chunks K ahead, join them, feed the output's ring buffer.
 
 Tracks in a queue join gaplessly (the next track's first frame follows the last frame of
-the one before), or with an equal-power crossfade of ``crossfade_s``. A start offset plays
-from the chunk holding it, mid-chunk. Preset and intensity apply from the next range
-request on, and the joiner's crossfade makes the switch seamless.
+the one before), or with an equal-power crossfade of ``crossfade_s``. A start offset or a
+seek plays from the chunk holding it, mid-chunk. A preset or intensity change keeps what is
+buffered up to the next chunk boundary, refetches from there with the new settings, and
+crossfades the old plan's overlap tail into the new plan's head, so the switch is seamless.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from auralis_tui.api import AuralisClient, ClientError, StreamRequest
 from auralis_tui.engine.joiner import ChunkJoiner, equal_power
@@ -20,6 +22,8 @@ from auralis_tui.engine.ring_buffer import RingBuffer, Samples
 log = logging.getLogger("auralis.player")
 
 _POLL_S = 0.005
+# A switch never rewrites audio the device may take within this many frames.
+_SWITCH_SAFETY_FRAMES = 8192
 
 
 @dataclass
@@ -33,6 +37,18 @@ class PlaybackReport:
     frames_played: int = 0
     underruns: int = 0
     tracks: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Current:
+    """The track being fed, and where its frames sit in the ring buffer."""
+
+    track_id: int
+    geometry: dict[str, Any]
+    fade_frames: int
+    anchor_frame: int = 0  # the track frame written at ring position ``anchor_written``
+    anchor_written: int = 0
+    tails: dict[int, Samples] = field(default_factory=dict)  # overlap tail of each fed chunk
 
 
 class Player:
@@ -54,6 +70,10 @@ class Player:
         self._held: Samples | None = None  # the end of the previous track, kept for a crossfade
         self._rate_hz = 0
         self._started = False
+        self._current: _Current | None = None
+        self._feeder: asyncio.Task[None] | None = None
+
+    # -- writing ----------------------------------------------------------------------------
 
     async def _write(self, samples: Samples) -> None:
         assert self.ring is not None
@@ -69,8 +89,7 @@ class Player:
         """Write ``samples``, mixing in a held track ending and holding back this one's end."""
         if self._held is not None and len(samples):
             overlap = min(len(self._held), len(samples))
-            mixed = equal_power(self._held[:overlap], samples[:overlap])
-            await self._write(mixed)
+            await self._write(equal_power(self._held[:overlap], samples[:overlap]))
             samples = samples[overlap:]
             self._held = None
         if last_of_track and fade_frames:
@@ -79,6 +98,13 @@ class Player:
             self._held = samples[len(samples) - keep :]
             return
         await self._write(samples)
+
+    def _start_output(self) -> None:
+        assert self.ring is not None
+        self._started = True
+        self.output.start(self.ring, self._rate_hz)
+
+    # -- playing ----------------------------------------------------------------------------
 
     async def play(self, track_ids: list[int], start_s: float = 0.0) -> PlaybackReport:
         """Play the tracks in order from ``start_s`` into the first; returns when all is written."""
@@ -98,9 +124,12 @@ class Player:
                 log.warning("track %d skipped: not playable in the same stream format", track_id)
                 continue
             fade = round(self.crossfade_s * rate_hz) if position < len(track_ids) - 1 else 0
-            await self._play_track(track_id, shape, offset_s, fade)
+            self._current = _Current(track_id, shape, fade)
+            start_frame = min(max(0, round(offset_s * rate_hz)), shape["total_frames"] - 1)
+            await self._run_feeder(start_frame, ChunkJoiner())
             report.tracks.append(track_id)
             offset_s = 0.0
+        self._current = None
         if self._held is not None:
             await self._write(self._held)
             self._held = None
@@ -111,34 +140,97 @@ class Player:
         report.underruns = self.ring.underruns
         return report
 
-    def _start_output(self) -> None:
-        assert self.ring is not None
-        self._started = True
-        self.output.start(self.ring, self._rate_hz)
+    async def _run_feeder(self, start_frame: int, joiner: ChunkJoiner) -> None:
+        """Feed the current track; a seek or switch replaces the feeder and this waits on."""
+        assert self.ring is not None and self._current is not None
+        self._current.anchor_frame, self._current.anchor_written = start_frame, self.ring._written
+        self._feeder = asyncio.ensure_future(self._feed(start_frame, joiner))
+        while True:
+            feeder = self._feeder
+            try:
+                await feeder
+            except asyncio.CancelledError:
+                if self._feeder is feeder:
+                    raise  # cancelled from outside, not replaced
+            if self._feeder is feeder:
+                return
+
+    async def _feed(self, start_frame: int, joiner: ChunkJoiner) -> None:
+        current = self._current
+        assert current is not None
+        geometry = current.geometry
+        chunk_frames, count = geometry["chunk_frames"], geometry["chunk_count"]
+        next_chunk = start_frame // chunk_frames
+        skip = start_frame - next_chunk * chunk_frames
+        while next_chunk < count:
+            last = min(next_chunk + self.prefetch_chunks - 1, count - 1)
+            request = StreamRequest(
+                current.track_id, next_chunk, last, self.settings.preset, self.settings.intensity
+            )
+            async for frame in self.client.frames(request):
+                index = frame.header.chunk_index
+                samples = joiner.feed(frame)
+                current.tails[index] = frame.tail
+                current.tails.pop(index - self.prefetch_chunks - 2, None)
+                if skip:
+                    samples, skip = samples[skip:], 0
+                await self._emit(samples, current.fade_frames, last_of_track=index == count - 1)
+                next_chunk = index + 1
+
+    # -- controls ---------------------------------------------------------------------------
+
+    @property
+    def position_frame(self) -> int | None:
+        """The current track's frame the device is taking now."""
+        if self.ring is None or self._current is None:
+            return None
+        current = self._current
+        return current.anchor_frame + self.ring.read_position - current.anchor_written
+
+    def _restart(self, start_frame: int, joiner: ChunkJoiner) -> None:
+        assert self._current is not None and self.ring is not None
+        self._current.anchor_frame, self._current.anchor_written = start_frame, self.ring._written
+        old, self._feeder = self._feeder, asyncio.ensure_future(self._feed(start_frame, joiner))
+        if old is not None:
+            old.cancel()
+
+    async def seek(self, seconds: float) -> None:
+        """Drop what is buffered and play the current track from ``seconds``."""
+        if self._current is None or self.ring is None:
+            return
+        total = self._current.geometry["total_frames"]
+        target = min(max(0, round(seconds * self._rate_hz)), total - 1)
+        # No await from here on: the old feeder cannot write again before it is replaced.
+        self._held = None
+        self.ring.clear()
+        self._restart(target, ChunkJoiner())
+
+    async def change_settings(self, preset: str, intensity: float) -> None:
+        """Apply a preset/intensity from the next chunk boundary not yet playing."""
+        self.settings = PlaybackSettings(preset, intensity)
+        current, ring = self._current, self.ring
+        if current is None or ring is None:
+            return
+        position = self.position_frame
+        assert position is not None
+        chunk_frames = current.geometry["chunk_frames"]
+        boundary_chunk = (position + _SWITCH_SAFETY_FRAMES) // chunk_frames + 1
+        boundary = boundary_chunk * chunk_frames
+        boundary_written = current.anchor_written + boundary - current.anchor_frame
+        if boundary >= current.geometry["total_frames"] or boundary_written > ring._written:
+            return  # nothing buffered past that boundary: the next request uses the new settings
+        # No await from here on: the old feeder cannot write again before it is replaced.
+        self._held = None
+        ring._written = max(
+            ring.read_position, boundary_written
+        )  # keep up to the boundary, drop the rest
+        joiner = ChunkJoiner()
+        joiner.prime(current.tails.get(boundary_chunk - 1))
+        anchor_frame, anchor_written = current.anchor_frame, current.anchor_written
+        self._restart(boundary, joiner)
+        current.anchor_frame, current.anchor_written = anchor_frame, anchor_written
 
     async def drain(self) -> None:
         """Wait until the device has taken everything written (then it may be stopped)."""
         while self.ring is not None and self.ring.available_frames:
             await asyncio.sleep(0.01)
-
-    async def _play_track(
-        self, track_id: int, geometry: dict[str, int], offset_s: float, fade: int
-    ) -> None:
-        total, chunk_frames = geometry["total_frames"], geometry["chunk_frames"]
-        start_frame = min(max(0, round(offset_s * geometry["sample_rate_hz"])), total - 1)
-        next_chunk = start_frame // chunk_frames
-        skip = start_frame - next_chunk * chunk_frames
-        count = geometry["chunk_count"]
-        joiner = ChunkJoiner()
-        while next_chunk < count:
-            last = min(next_chunk + self.prefetch_chunks - 1, count - 1)
-            request = StreamRequest(
-                track_id, next_chunk, last, self.settings.preset, self.settings.intensity
-            )
-            async for frame in self.client.frames(request):
-                samples = joiner.feed(frame)
-                if skip:
-                    samples, skip = samples[skip:], 0
-                index = frame.header.chunk_index
-                await self._emit(samples, fade, last_of_track=index == count - 1)
-                next_chunk = index + 1

@@ -21,16 +21,22 @@ class RingBuffer:
         self.channels = channels
         self._written = 0  # producer's position, frames ever written
         self._read = 0  # consumer's position, frames ever read
+        self._skip_to = 0  # producer's request: the consumer jumps here (a clear)
         self.underruns = 0
         self.end_of_stream = False  # set by the producer after its last write
 
     @property
+    def read_position(self) -> int:
+        """Frames the consumer has taken or been told to skip."""
+        return max(self._read, self._skip_to)
+
+    @property
     def available_frames(self) -> int:
-        return self._written - self._read
+        return self._written - max(self._read, self._skip_to)
 
     @property
     def free_frames(self) -> int:
-        return self.capacity_frames - self.available_frames
+        return self.capacity_frames - (self._written - self._read)
 
     def write(self, samples: Samples) -> int:
         """Copy as many frames as fit; returns how many were taken."""
@@ -44,6 +50,9 @@ class RingBuffer:
 
     def read_into(self, out: Samples) -> int:
         """Fill ``out`` (frames, channels); silence past the available data counts an underrun."""
+        skip_to = self._skip_to
+        if skip_to > self._read:
+            self._read = skip_to
         wanted = len(out)
         count = min(wanted, self.available_frames)
         start = self._read % self.capacity_frames
@@ -58,5 +67,9 @@ class RingBuffer:
         return count
 
     def clear(self) -> None:
-        """Drop what is buffered (seek, stop); called by the producer."""
-        self._read = self._written
+        """Drop what is buffered (seek); called by the producer, applied by the consumer.
+
+        The consumer's position is only ever written by the consumer, so the producer asks
+        it to skip ahead instead of moving it. Until the next read, nothing is free to write.
+        """
+        self._skip_to = self._written

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from auralis_tui.engine.ring_buffer import RingBuffer
+
+
+def test_frames_come_out_in_order_across_the_wrap() -> None:
+    ring = RingBuffer(10, 2)
+    source = np.arange(60, dtype=np.float32).reshape(30, 2)
+    out = np.zeros((4, 2), dtype=np.float32)
+    taken, position = [], 0
+    while position < len(source) or ring.available_frames:
+        position += ring.write(source[position : position + 7])
+        got = ring.read_into(out)
+        taken.append(out[:got].copy())
+    np.testing.assert_array_equal(np.concatenate(taken), source)
+
+
+def test_short_reads_are_silence_and_count_underruns_until_the_end() -> None:
+    ring = RingBuffer(8, 1)
+    ring.write(np.ones((3, 1), dtype=np.float32))
+    out = np.full((5, 1), 9.0, dtype=np.float32)
+    assert ring.read_into(out) == 3
+    np.testing.assert_array_equal(out[:, 0], [1, 1, 1, 0, 0])
+    assert ring.underruns == 1
+    ring.end_of_stream = True
+    ring.read_into(out)
+    assert ring.underruns == 1  # running dry after the last frame is not an underrun
+
+
+def test_clear_is_applied_by_the_consumer() -> None:
+    ring = RingBuffer(16, 1)
+    ring.write(np.arange(10, dtype=np.float32)[:, None])
+    ring.clear()
+    assert ring.available_frames == 0 and ring.read_position == 10
+    ring.write(np.full((2, 1), 5.0, dtype=np.float32))
+    out = np.zeros((4, 1), dtype=np.float32)
+    assert ring.read_into(out) == 2 and out[0, 0] == 5.0
+
+
+def test_a_producer_and_a_consumer_thread_lose_nothing() -> None:
+    ring = RingBuffer(1000, 1)
+    source = np.arange(200_000, dtype=np.float32)[:, None]
+    received: list[np.ndarray] = []
+
+    def consume() -> None:
+        out = np.zeros((256, 1), dtype=np.float32)
+        total = 0
+        while total < len(source):
+            got = ring.read_into(out)
+            received.append(out[:got].copy())
+            total += got
+
+    consumer = threading.Thread(target=consume)
+    consumer.start()
+    position = 0
+    while position < len(source):
+        position += ring.write(source[position : position + 300])
+    ring.end_of_stream = True
+    consumer.join(30)
+    np.testing.assert_array_equal(np.concatenate(received), source)
