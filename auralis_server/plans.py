@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from functools import lru_cache
 
 from auralis_server import fingerprint_store
 from auralis_server.audio_source import read_frames
@@ -55,4 +56,10 @@ class PlanSource:
 
     def plan(self, audio: TrackAudio, preset: str, intensity: float) -> tuple[Plan, str]:
         values, source = self.inputs(audio)
-        return make_plan(values, preset, intensity), source
+        return _plan_for(tuple(sorted(values.items())), preset, intensity), source
+
+
+@lru_cache(maxsize=4096)
+def _plan_for(inputs: tuple[tuple[str, float], ...], preset: str, intensity: float) -> Plan:
+    """make_plan is pure: a stream asks for the same plan once per chunk, so remember it."""
+    return make_plan(dict(inputs), preset, intensity)
