@@ -21,6 +21,8 @@ log = logging.getLogger("auralis.client")
 
 DEFAULT_SERVER = "http://127.0.0.1:8765"
 RETRY_DELAYS_S = (0.25, 0.5, 1.0, 2.0, 4.0)
+# The TUI rides out a NAS reboot: about two minutes of retries, at most 5 s apart.
+PATIENT_RETRY_DELAYS_S = RETRY_DELAYS_S + (5.0,) * 24
 
 
 class ClientError(Exception):
@@ -59,6 +61,8 @@ class AuralisClient:
             timeout=httpx.Timeout(30.0, connect=5.0),
         )
         self._retry_delays_s = retry_delays_s
+        self.reconnecting = False  # a stream was interrupted and is being retried
+        self.retry_attempt = 0
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -118,16 +122,19 @@ class AuralisClient:
                                 )
                             next_chunk += 1
                             attempt = 0
+                            self.reconnecting, self.retry_attempt = False, 0
                             yield frame
                 if next_chunk <= last:
                     raise WireError(f"stream ended at chunk {next_chunk} of {last}")
             except (httpx.RequestError, WireError) as exc:
                 if attempt >= len(self._retry_delays_s):
+                    self.reconnecting = False
                     raise ServerUnreachable(
                         f"stream of track {request.track_id} failed: {_reason(exc)}"
                     ) from None
                 delay = self._retry_delays_s[attempt]
                 attempt += 1
+                self.reconnecting, self.retry_attempt = True, attempt
                 log.warning(
                     "stream interrupted at chunk %d (%s); retrying in %.2f s",
                     next_chunk,

@@ -41,14 +41,30 @@ class PlaybackReport:
 
 @dataclass
 class _Current:
-    """The track being fed, and where its frames sit in the ring buffer."""
+    """A track being fed, and where its frames sit in the ring buffer."""
 
+    index: int  # position in the queue
     track_id: int
     geometry: dict[str, Any]
     fade_frames: int
     anchor_frame: int = 0  # the track frame written at ring position ``anchor_written``
     anchor_written: int = 0
     tails: dict[int, Samples] = field(default_factory=dict)  # overlap tail of each fed chunk
+
+    def frame_at(self, ring_position: int) -> int:
+        return self.anchor_frame + ring_position - self.anchor_written
+
+
+@dataclass(frozen=True)
+class NowPlaying:
+    """What the device is taking now: for the now-playing bar."""
+
+    index: int
+    track_id: int
+    position_frame: int
+    total_frames: int
+    rate_hz: int
+    chunk_frames: int
 
 
 class Player:
@@ -67,10 +83,15 @@ class Player:
         self.crossfade_s = max(0.0, crossfade_s)
         self.settings = settings or PlaybackSettings()
         self.ring: RingBuffer | None = None
+        self.queue: list[int] = []
+        self._volume = 1.0
         self._held: Samples | None = None  # the end of the previous track, kept for a crossfade
         self._rate_hz = 0
         self._started = False
-        self._current: _Current | None = None
+        self._current: _Current | None = None  # the track being fed
+        self._timeline: list[_Current] = []  # recently fed tracks, oldest first
+        self._jump: tuple[int, float] | None = None  # (queue index, start seconds) to go to
+        self._tracks: dict[int, dict[str, Any]] = {}
         self._feeder: asyncio.Task[None] | None = None
 
     # -- writing ----------------------------------------------------------------------------
@@ -106,30 +127,50 @@ class Player:
 
     # -- playing ----------------------------------------------------------------------------
 
-    async def play(self, track_ids: list[int], start_s: float = 0.0) -> PlaybackReport:
-        """Play the tracks in order from ``start_s`` into the first; returns when all is written."""
+    async def _track(self, track_id: int) -> dict[str, Any]:
+        if track_id not in self._tracks:
+            self._tracks[track_id] = await self.client.track(track_id)
+        return self._tracks[track_id]
+
+    async def play(
+        self, track_ids: list[int], start_s: float = 0.0, start_index: int = 0
+    ) -> PlaybackReport:
+        """Play the queue from ``start_index`` (``start_s`` into it); returns when all is written.
+
+        A skip or a seek (``jump``) restarts the loop at another track or offset.
+        """
         report = PlaybackReport()
-        first = await self.client.track(track_ids[0])
+        self.queue = list(track_ids)
+        first = await self._track(track_ids[start_index])
         geometry = first.get("geometry")
         if geometry is None:
-            raise ClientError(f"track {track_ids[0]} is not playable: {first.get('error')}")
+            raise ClientError(
+                f"track {track_ids[start_index]} is not playable: {first.get('error')}"
+            )
         rate_hz, channels = geometry["sample_rate_hz"], first["channels"]
         self.ring = RingBuffer(geometry["chunk_frames"] * (self.prefetch_chunks + 1), channels)
-        self._rate_hz, self._started = rate_hz, False
-        offset_s = start_s
-        for position, track_id in enumerate(track_ids):
-            track = first if position == 0 else await self.client.track(track_id)
+        self.ring.volume = self._volume
+        self._rate_hz, self._started, self._timeline = rate_hz, False, []
+        index, offset_s = start_index, start_s
+        while 0 <= index < len(self.queue):
+            track_id = self.queue[index]
+            track = await self._track(track_id)
             shape = track.get("geometry")
             if shape is None or shape["sample_rate_hz"] != rate_hz or track["channels"] != channels:
                 log.warning("track %d skipped: not playable in the same stream format", track_id)
+                index, offset_s = index + 1, 0.0
                 continue
-            fade = round(self.crossfade_s * rate_hz) if position < len(track_ids) - 1 else 0
-            self._current = _Current(track_id, shape, fade)
+            fade = round(self.crossfade_s * rate_hz) if index < len(self.queue) - 1 else 0
+            self._current = _Current(index, track_id, shape, fade)
+            self._timeline = [*self._timeline[-3:], self._current]
             start_frame = min(max(0, round(offset_s * rate_hz)), shape["total_frames"] - 1)
+            self._jump = None
             await self._run_feeder(start_frame, ChunkJoiner())
+            if self._jump is not None:
+                index, offset_s = self._jump
+                continue
             report.tracks.append(track_id)
-            offset_s = 0.0
-        self._current = None
+            index, offset_s = index + 1, 0.0
         if self._held is not None:
             await self._write(self._held)
             self._held = None
@@ -141,7 +182,7 @@ class Player:
         return report
 
     async def _run_feeder(self, start_frame: int, joiner: ChunkJoiner) -> None:
-        """Feed the current track; a seek or switch replaces the feeder and this waits on."""
+        """Feed the current track; a switch replaces the feeder, a jump ends it."""
         assert self.ring is not None and self._current is not None
         self._current.anchor_frame, self._current.anchor_written = start_frame, self.ring._written
         self._feeder = asyncio.ensure_future(self._feed(start_frame, joiner))
@@ -150,7 +191,7 @@ class Player:
             try:
                 await feeder
             except asyncio.CancelledError:
-                if self._feeder is feeder:
+                if self._feeder is feeder and self._jump is None:
                     raise  # cancelled from outside, not replaced
             if self._feeder is feeder:
                 return
@@ -177,15 +218,76 @@ class Player:
                 await self._emit(samples, current.fade_frames, last_of_track=index == count - 1)
                 next_chunk = index + 1
 
-    # -- controls ---------------------------------------------------------------------------
+    # -- what is playing --------------------------------------------------------------------
+
+    def _playing(self) -> _Current | None:
+        """The fed track whose frames the device is taking now."""
+        if self.ring is None:
+            return None
+        position = self.ring.read_position
+        for entry in reversed(self._timeline):
+            if entry.anchor_written <= position:
+                return entry
+        return self._timeline[0] if self._timeline else None
+
+    @property
+    def now_playing(self) -> NowPlaying | None:
+        entry = self._playing()
+        if entry is None or self.ring is None:
+            return None
+        total = entry.geometry["total_frames"]
+        return NowPlaying(
+            entry.index,
+            entry.track_id,
+            min(max(0, entry.frame_at(self.ring.read_position)), total),
+            total,
+            self._rate_hz,
+            entry.geometry["chunk_frames"],
+        )
 
     @property
     def position_frame(self) -> int | None:
-        """The current track's frame the device is taking now."""
-        if self.ring is None or self._current is None:
-            return None
-        current = self._current
-        return current.anchor_frame + self.ring.read_position - current.anchor_written
+        """The playing track's frame the device is taking now."""
+        now = self.now_playing
+        return None if now is None else now.position_frame
+
+    @property
+    def buffered_chunks(self) -> float:
+        """Audio written and not yet played, in chunks: the buffer health."""
+        now = self.now_playing
+        if now is None or self.ring is None:
+            return 0.0
+        return self.ring.available_frames / now.chunk_frames
+
+    @property
+    def underruns(self) -> int:
+        return 0 if self.ring is None else self.ring.underruns
+
+    @property
+    def finished(self) -> bool:
+        """Everything was written and the device has taken it."""
+        ring = self.ring
+        return ring is not None and ring.end_of_stream and not ring.available_frames
+
+    # -- controls ---------------------------------------------------------------------------
+
+    @property
+    def paused(self) -> bool:
+        return self.ring is not None and self.ring.paused
+
+    def set_paused(self, paused: bool) -> None:
+        if self.ring is not None:
+            self.ring.paused = paused
+
+    @property
+    def volume(self) -> float:
+        return self._volume
+
+    def set_volume(self, volume: float) -> None:
+        """Linear gain 0…1, applied by the device's reader: takes effect within a block."""
+        self._volume = min(1.0, max(0.0, volume))
+        if self.ring is not None:
+            self.ring.volume = self._volume
 
     def _restart(self, start_frame: int, joiner: ChunkJoiner) -> None:
         assert self._current is not None and self.ring is not None
@@ -194,25 +296,38 @@ class Player:
         if old is not None:
             old.cancel()
 
-    async def seek(self, seconds: float) -> None:
-        """Drop what is buffered and play the current track from ``seconds``."""
-        if self._current is None or self.ring is None:
+    def jump(self, index: int, start_s: float = 0.0) -> None:
+        """Drop what is buffered and play queue entry ``index`` from ``start_s``."""
+        if self.ring is None or self._feeder is None or not 0 <= index < len(self.queue):
             return
-        total = self._current.geometry["total_frames"]
-        target = min(max(0, round(seconds * self._rate_hz)), total - 1)
-        # No await from here on: the old feeder cannot write again before it is replaced.
+        # No await from here on: the old feeder cannot write again before it is cancelled.
         self._held = None
         self.ring.clear()
-        self._restart(target, ChunkJoiner())
+        self.ring.end_of_stream = False
+        self._jump = (index, start_s)
+        self._feeder.cancel()
+
+    def skip(self, step: int) -> None:
+        """Next (+1) or previous (-1) track, relative to the one playing."""
+        now = self.now_playing
+        if now is not None:
+            self.jump(min(max(0, now.index + step), len(self.queue) - 1))
+
+    async def seek(self, seconds: float) -> None:
+        """Drop what is buffered and play the playing track from ``seconds``."""
+        now = self.now_playing
+        if now is None:
+            return
+        target_s = min(max(0.0, seconds), (now.total_frames - 1) / now.rate_hz)
+        self.jump(now.index, target_s)
 
     async def change_settings(self, preset: str, intensity: float) -> None:
         """Apply a preset/intensity from the next chunk boundary not yet playing."""
         self.settings = PlaybackSettings(preset, intensity)
         current, ring = self._current, self.ring
-        if current is None or ring is None:
-            return
-        position = self.position_frame
-        assert position is not None
+        if current is None or ring is None or self._playing() is not current:
+            return  # the next track's requests use the new settings
+        position = current.frame_at(ring.read_position)
         chunk_frames = current.geometry["chunk_frames"]
         boundary_chunk = (position + _SWITCH_SAFETY_FRAMES) // chunk_frames + 1
         boundary = boundary_chunk * chunk_frames

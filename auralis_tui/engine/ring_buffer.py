@@ -24,6 +24,8 @@ class RingBuffer:
         self._skip_to = 0  # producer's request: the consumer jumps here (a clear)
         self.underruns = 0
         self.end_of_stream = False  # set by the producer after its last write
+        self.paused = False  # consumer plays silence and keeps its place
+        self.volume = 1.0  # linear gain the consumer applies as it reads
 
     @property
     def read_position(self) -> int:
@@ -50,6 +52,9 @@ class RingBuffer:
 
     def read_into(self, out: Samples) -> int:
         """Fill ``out`` (frames, channels); silence past the available data counts an underrun."""
+        if self.paused:
+            out[:] = 0.0
+            return 0
         skip_to = self._skip_to
         if skip_to > self._read:
             self._read = skip_to
@@ -59,6 +64,9 @@ class RingBuffer:
         first = min(count, self.capacity_frames - start)
         out[:first] = self._data[start : start + first]
         out[first:count] = self._data[: count - first]
+        volume = self.volume
+        if volume != 1.0:
+            out[:count] *= volume  # in place: no allocation on the audio thread
         if count < wanted:
             out[count:] = 0.0
             if not self.end_of_stream:

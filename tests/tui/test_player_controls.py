@@ -115,3 +115,56 @@ def test_a_preset_switch_joins_seamlessly_at_a_chunk_boundary(
     # under the window's energy (a step of 0.001 between samples would still exceed it).
     floor = 1e-6 * float((np.abs(np.fft.rfft(window[:, 0] * np.hanning(width))) ** 2).sum())
     assert at_seam <= max(around) * 1.05 + floor, (at_seam, around, floor)
+
+
+def _skip_run(
+    server: LiveServer, ids: list[int], when_frame: int, step: int
+) -> tuple[np.ndarray, list[int]]:
+    output = CaptureOutput()
+    seen: list[int] = []
+
+    async def run() -> None:
+        async with AuralisClient(server.url) as client:
+            player = Player(client, output, prefetch_chunks=2)
+            task = asyncio.create_task(player.play(ids, start_index=1))
+            while (player.position_frame or 0) < when_frame and not task.done():
+                await asyncio.sleep(0.0005)
+            seen.append(player.now_playing.track_id)  # type: ignore[union-attr]
+            player.skip(step)
+            while not task.done():
+                now = player.now_playing
+                if now is not None and (not seen or seen[-1] != now.track_id):
+                    seen.append(now.track_id)
+                await asyncio.sleep(0.001)
+            await task
+        output.wait()
+
+    asyncio.run(run())
+    return output.samples, seen
+
+
+def test_next_and_previous_cut_to_the_other_track_exactly(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    from tests.tui.test_player import _two_tracks
+
+    first, second, ids = _two_tracks(library)
+    third = library.music / "song.wav"
+    queue = [ids[0], ids[1], library.track_id("song.wav")]
+    server = live_server(library.app())
+    renders = {path: _render(path).astype(np.float32) for path in (first, second, third)}
+
+    played, seen = _skip_run(server, queue, 30_000, +1)  # n while the second plays
+    assert seen == [queue[1], queue[2]]
+    cut = len(played) - len(renders[third])
+    assert 30_000 <= cut <= 3 * 441_000
+    assert np.abs(played[:cut] - renders[second][:cut]).max() < TOLERANCE
+    assert np.abs(played[cut:] - renders[third]).max() < TOLERANCE
+
+    played, seen = _skip_run(server, queue, 30_000, -1)  # N goes back to the first
+    assert seen[:2] == [queue[1], queue[0]]
+    whole = np.concatenate([renders[first], renders[second], renders[third]])
+    cut = len(played) - len(whole)
+    assert 30_000 <= cut <= 3 * 441_000
+    assert np.abs(played[:cut] - renders[second][:cut]).max() < TOLERANCE
+    assert np.abs(played[cut:] - whole).max() < TOLERANCE

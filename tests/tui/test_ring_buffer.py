@@ -62,3 +62,29 @@ def test_a_producer_and_a_consumer_thread_lose_nothing() -> None:
     ring.end_of_stream = True
     consumer.join(30)
     np.testing.assert_array_equal(np.concatenate(received), source)
+
+
+def test_pause_plays_silence_keeps_the_place_and_is_no_underrun() -> None:
+    ring = RingBuffer(16, 1)
+    ring.write(np.arange(1, 9, dtype=np.float32)[:, None])
+    out = np.full((3, 1), 9.0, dtype=np.float32)
+    ring.paused = True
+    assert ring.read_into(out) == 0
+    np.testing.assert_array_equal(out[:, 0], [0, 0, 0])
+    assert ring.underruns == 0 and ring.available_frames == 8
+    ring.paused = False
+    ring.read_into(out)
+    np.testing.assert_array_equal(out[:, 0], [1, 2, 3])
+
+
+def test_volume_scales_what_is_read_and_not_what_is_stored() -> None:
+    ring = RingBuffer(16, 2)
+    source = np.full((4, 2), 0.5, dtype=np.float32)
+    ring.write(source)
+    ring.volume = 0.25
+    out = np.zeros((2, 2), dtype=np.float32)
+    ring.read_into(out)
+    np.testing.assert_allclose(out, 0.125)
+    ring.volume = 1.0
+    ring.read_into(out)
+    np.testing.assert_array_equal(out, source[:2])
