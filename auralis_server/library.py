@@ -119,10 +119,25 @@ def search_tracks(params: dict[str, str]) -> tuple[int, list[Track], int, int]:
         )
     if params.get("album"):
         query = query.where(Track.album == params["album"])
+    query = _where_missing(query, params.get("missing"))
     total = query.count()
     order = [field.desc() if descending else field.asc() for field in fields] + [Track.id]
     page = list(query.order_by(*order).limit(limit).offset(offset))
     return total, page, limit, offset
+
+
+_TAGS: dict[str, peewee.Field] = {"artist": Track.artist, "album": Track.album}
+
+
+def _where_missing(query: peewee.ModelSelect, missing: str | None) -> peewee.ModelSelect:
+    """``missing=artist,album``: only tracks without those tags (how untagged files are browsed)."""
+    for name in (missing or "").split(","):
+        if not name:
+            continue
+        if name not in _TAGS:
+            raise BadRequest(f"missing must name tags among {', '.join(_TAGS)}, got {name!r}")
+        query = query.where(_TAGS[name].is_null())
+    return query
 
 
 def artists() -> list[dict[str, Any]]:
@@ -141,7 +156,7 @@ def artists() -> list[dict[str, Any]]:
     ]
 
 
-def albums(artist: str | None) -> list[dict[str, Any]]:
+def albums(artist: str | None, missing: str | None = None) -> list[dict[str, Any]]:
     query = Track.select(
         Track.album,
         peewee.fn.MIN(peewee.fn.COALESCE(Track.album_artist, Track.artist)).alias("artist"),
@@ -151,7 +166,12 @@ def albums(artist: str | None) -> list[dict[str, Any]]:
     )
     if artist:
         query = query.where((Track.artist == artist) | (Track.album_artist == artist))
-    rows = query.group_by(Track.album).order_by(peewee.fn.LOWER(Track.album)).dicts()
+    rows = (
+        _where_missing(query, missing)
+        .group_by(Track.album)
+        .order_by(peewee.fn.LOWER(Track.album))
+        .dicts()
+    )
     return [
         {
             "name": row["album"],

@@ -7,6 +7,7 @@ injectable (``httpx.MockTransport`` in unit tests; a real server where streaming
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -89,6 +90,32 @@ class AuralisClient:
 
     async def track(self, track_id: int) -> dict[str, Any]:
         return dict(await self.get_json(f"/api/tracks/{track_id}"))
+
+    async def plan(self, track_id: int, preset: str, intensity: float) -> dict[str, Any]:
+        body = await self.get_json(
+            f"/api/tracks/{track_id}/plan", preset=preset, intensity=intensity
+        )
+        return dict(body["plan"])
+
+    async def events(self) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+        """Server-sent events as (kind, data) until the connection ends (the caller reconnects)."""
+        timeout = httpx.Timeout(None, connect=5.0)  # keep-alives come every 15 s
+        try:
+            async with self._http.stream("GET", "/api/events", timeout=timeout) as response:
+                if not response.is_success:
+                    await response.aread()
+                    _raise_for_status(response)
+                kind, data = "message", ""
+                async for line in response.aiter_lines():
+                    if line.startswith("event:"):
+                        kind = line[6:].strip()
+                    elif line.startswith("data:"):
+                        data += line[5:].strip()
+                    elif not line and data:
+                        yield kind, json.loads(data)
+                        kind, data = "message", ""
+        except httpx.RequestError as exc:
+            raise ServerUnreachable(f"event stream from {self.server}: {_reason(exc)}") from None
 
     async def frames(self, request: StreamRequest) -> AsyncIterator[Frame]:
         """The requested chunks in order; a dropped connection resumes at the next chunk."""

@@ -9,15 +9,45 @@ from pathlib import Path
 
 from auralis_tui.api import AuralisClient, ClientError
 from auralis_tui.config import load_client_settings
+from auralis_tui.format import duration_text
 from shared.stream_params import PRESETS, parse_intensity
 
 
+def _playback_options(parser: argparse.ArgumentParser, top_level: bool) -> None:
+    """--device/--preset/--intensity/--crossfade, before or after the command.
+
+    After a command they default to SUPPRESS, so they do not overwrite one given before it.
+    """
+
+    def default(value: object) -> object:
+        return value if top_level else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--device",
+        default=default(None),
+        help="output device name or index (see `auralis devices`)",
+    )
+    parser.add_argument("--preset", choices=PRESETS, default=default("adaptive"))
+    parser.add_argument("--intensity", type=_intensity, default=default(1.0))
+    parser.add_argument(
+        "--crossfade",
+        type=float,
+        default=default(0.0),
+        metavar="SECONDS",
+        help="equal-power crossfade between tracks (default: gapless)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="auralis", description="The Auralis terminal client.")
+    parser = argparse.ArgumentParser(
+        prog="auralis",
+        description="The Auralis terminal client: with no command, the full-screen player.",
+    )
     parser.add_argument(
         "--server", help="server URL (default $AURALIS_SERVER, client.toml, or loopback)"
     )
     parser.add_argument("--token", help="bearer token (default $AURALIS_TOKEN)")
+    _playback_options(parser, top_level=True)
     commands = parser.add_subparsers(dest="command")
     listing = commands.add_parser("ls", help="list tracks matching QUERY (tab-separated)")
     listing.add_argument("query", nargs="*")
@@ -25,23 +55,14 @@ def _parser() -> argparse.ArgumentParser:
         "play", help="play tracks without the TUI: an id, or every match of QUERY"
     )
     play.add_argument("what", nargs="+", metavar="ID|QUERY")
-    play.add_argument("--device", help="output device name or index (see `auralis devices`)")
-    play.add_argument("--preset", choices=PRESETS, default="adaptive")
-    play.add_argument("--intensity", type=_intensity, default=1.0)
-    play.add_argument(
-        "--crossfade",
-        type=float,
-        default=0.0,
-        metavar="SECONDS",
-        help="equal-power crossfade between tracks (default: gapless)",
-    )
+    _playback_options(play, top_level=False)
     play.add_argument("--start", type=float, default=0.0, metavar="SECONDS", help="start offset")
     commands.add_parser("devices", help="list audio output devices")
     fetch = commands.add_parser("fetch", help="write a mastered track to a .wav or .flac file")
     fetch.add_argument("track_id", type=int, metavar="ID")
     fetch.add_argument("-o", "--output", type=Path, required=True)
-    fetch.add_argument("--preset", choices=PRESETS, default="adaptive")
-    fetch.add_argument("--intensity", type=_intensity, default=1.0)
+    fetch.add_argument("--preset", choices=PRESETS, default=argparse.SUPPRESS)
+    fetch.add_argument("--intensity", type=_intensity, default=argparse.SUPPRESS)
     return parser
 
 
@@ -50,13 +71,6 @@ def _intensity(text: str) -> float:
         return parse_intensity(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes}:{rest:02d}"
 
 
 async def _ls(client: AuralisClient, args: argparse.Namespace) -> int:
@@ -68,7 +82,7 @@ async def _ls(client: AuralisClient, args: argparse.Namespace) -> int:
             track["album"] or "",
             track["track_no"] or "",
             track["title"] or "",
-            _duration(track["duration_seconds"]),
+            duration_text(track["duration_seconds"]),
         )
         print("\t".join(str(field) for field in fields))
     if not tracks:
@@ -113,8 +127,7 @@ async def _play(client: AuralisClient, args: argparse.Namespace) -> int:
         if not ids:
             print("auralis: no track matches", file=sys.stderr)
             return 1
-    device = int(args.device) if args.device and args.device.isdigit() else args.device
-    output = SoundDeviceOutput(device)
+    output = SoundDeviceOutput(_device(args.device))
     player = Player(
         client,
         output,
@@ -130,6 +143,37 @@ async def _play(client: AuralisClient, args: argparse.Namespace) -> int:
         output.stop()
     seconds = report.frames_played / max(1, (await client.track(ids[0]))["sample_rate_hz"])
     print(f"auralis: played {seconds:.1f} s, {report.underruns} underruns", file=sys.stderr)
+    return 0
+
+
+def _device(name: str | None) -> str | int | None:
+    return int(name) if name and name.isdigit() else name
+
+
+def _tui(args: argparse.Namespace) -> int:
+    """Check the server answers (one line if not), then hand the terminal to Textual."""
+    from auralis_tui.api import PATIENT_RETRY_DELAYS_S
+    from auralis_tui.app.app import AuralisApp
+    from auralis_tui.engine.outputs import SoundDeviceOutput, require_portaudio
+    from auralis_tui.engine.player import PlaybackSettings
+    from auralis_tui.engine.session import Session
+
+    settings = load_client_settings(args.server, args.token)
+
+    async def check() -> None:
+        async with AuralisClient(settings.server, settings.token) as client:
+            await client.get_json("/api/tracks", limit=1)
+
+    asyncio.run(check())
+    require_portaudio()
+    client = AuralisClient(settings.server, settings.token, retry_delays_s=PATIENT_RETRY_DELAYS_S)
+    session = Session(
+        client,
+        lambda: SoundDeviceOutput(_device(args.device)),
+        settings=PlaybackSettings(args.preset, args.intensity),
+        crossfade_s=args.crossfade,
+    )
+    AuralisApp(client, session).run()
     return 0
 
 
@@ -150,13 +194,9 @@ async def _run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command is None:
-        print(
-            "auralis: the terminal UI is not built yet; `auralis play`, `ls`, `fetch` and `devices` work",
-            file=sys.stderr,
-        )
-        return 2
     try:
+        if args.command is None:
+            return _tui(args)
         return asyncio.run(_run(args))
     except ClientError as exc:
         print(f"auralis: {exc}", file=sys.stderr)

@@ -33,7 +33,14 @@ def list_artists(request: Request) -> JSONResponse:
 
 
 def list_albums(request: Request) -> JSONResponse:
-    return JSONResponse({"albums": library.albums(request.query_params.get("artist") or None)})
+    return JSONResponse(
+        {
+            "albums": library.albums(
+                request.query_params.get("artist") or None,
+                request.query_params.get("missing"),
+            )
+        }
+    )
 
 
 def start_scan(request: Request) -> JSONResponse:

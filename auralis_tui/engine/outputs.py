@@ -84,6 +84,11 @@ def _sounddevice() -> Any:
     return sounddevice
 
 
+def require_portaudio() -> None:
+    """Fail early, in one line, when there is no PortAudio to play through."""
+    _sounddevice()
+
+
 class SoundDeviceOutput:
     """A PortAudio output stream whose callback drains the ring buffer."""
 

@@ -264,6 +264,11 @@ class Player:
         return 0 if self.ring is None else self.ring.underruns
 
     @property
+    def started(self) -> bool:
+        """The output is running (the first chunk was buffered)."""
+        return self._started
+
+    @property
     def finished(self) -> bool:
         """Everything was written and the device has taken it."""
         ring = self.ring

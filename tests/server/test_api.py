@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 import os
+import time
 
 import numpy as np
 import pytest
@@ -62,6 +63,30 @@ def test_artists_and_albums_group_the_library(client: TestClient) -> None:
     assert artists == [{"name": None, "albums": 0, "tracks": 8}]
     albums = client.get("/api/albums").json()["albums"]
     assert albums[0]["tracks"] == 8
+
+
+def test_untagged_tracks_are_browsed_with_missing(client: TestClient, library: Library) -> None:
+    from mutagen.flac import FLAC
+
+    tags = FLAC(library.music / "hi.flac")
+    tags.update(artist="Someone", album="Something")
+    tags.save()
+    client.post("/api/library/scan")
+    for _ in range(200):
+        if not client.get("/api/library/scan").json()["running"]:
+            break
+        time.sleep(0.02)
+    untagged = client.get("/api/tracks", params={"missing": "artist", "limit": 100}).json()
+    tagged = client.get("/api/tracks", params={"artist": "Someone"}).json()
+    assert tagged["total"] == 1 and untagged["total"] == 7
+    assert all(track["artist"] is None for track in untagged["tracks"])
+    both = client.get("/api/tracks", params={"missing": "artist,album"}).json()
+    assert both["total"] == 7
+    albums = client.get("/api/albums", params={"missing": "artist"}).json()["albums"]
+    assert albums == [{"name": None, "artist": None, "year": None, "tracks": 7,
+                       "duration_seconds": albums[0]["duration_seconds"]}]  # fmt: skip
+    response = client.get("/api/tracks", params={"missing": "genre"})
+    assert response.status_code == 400 and "missing" in response.json()["detail"]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,176 @@
+"""A listening session: the queue, the player for it, and the controls a UI binds to keys.
+
+One ``Player`` plays one run through the queue; starting another run (Enter on a track)
+replaces it. Settings and volume outlive players. No Textual here: the TUI calls these
+methods from its key bindings and reads ``status()`` on a timer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from auralis_tui.api import AuralisClient, ClientError
+from auralis_tui.engine.outputs import Output
+from auralis_tui.engine.player import PlaybackSettings, Player
+from shared.stream_params import PRESETS
+
+INTENSITY_STEP = 0.1
+VOLUME_STEP = 0.05
+
+
+@dataclass(frozen=True)
+class Status:
+    """A snapshot for the now-playing bar."""
+
+    state: str  # stopped | buffering | playing | paused | reconnecting
+    track_id: int | None
+    queue_index: int | None
+    position_s: float
+    volume: float
+    preset: str
+    intensity: float
+    buffered_chunks: float
+    underruns: int
+    retry_attempt: int
+    error: str | None
+
+
+class Session:
+    def __init__(
+        self,
+        client: AuralisClient,
+        output_factory: Callable[[], Output],
+        *,
+        settings: PlaybackSettings | None = None,
+        prefetch_chunks: int = 3,
+        crossfade_s: float = 0.0,
+    ) -> None:
+        self.client = client
+        self.output_factory = output_factory
+        self.settings = settings or PlaybackSettings()
+        self.prefetch_chunks = prefetch_chunks
+        self.crossfade_s = crossfade_s
+        self.queue: list[int] = []
+        self.volume = 1.0
+        self.player: Player | None = None
+        self.error: str | None = None
+        self._output: Output | None = None
+        self._paused = False
+
+    # -- a run through the queue ------------------------------------------------------------
+
+    async def play(self, queue: list[int], index: int = 0, start_s: float = 0.0) -> None:
+        """Play ``queue`` from entry ``index`` until it ends; cancelling this stops the sound."""
+        self._stop_output()
+        self.queue = list(queue)
+        self.error, self._paused = None, False
+        output = self._output = self.output_factory()
+        player = self.player = Player(
+            self.client,
+            output,
+            prefetch_chunks=self.prefetch_chunks,
+            crossfade_s=self.crossfade_s,
+            settings=self.settings,
+        )
+        player.set_volume(self.volume)
+        player.queue = self.queue
+        try:
+            await player.play(self.queue, start_s=start_s, start_index=index)
+            while not player.finished:
+                await asyncio.sleep(0.02)
+        except ClientError as exc:
+            self.error = str(exc)
+        finally:
+            if self._output is output:
+                self._stop_output()
+
+    def _stop_output(self) -> None:
+        output, self._output = self._output, None
+        if output is not None:
+            with contextlib.suppress(Exception):
+                output.stop()
+
+    def enqueue(self, track_ids: list[int]) -> None:
+        """Append to the queue; a run in progress plays them after what it has."""
+        self.queue.extend(track_ids)
+        if self.player is not None and self.player.queue is not self.queue:
+            self.player.queue.extend(track_ids)
+
+    # -- controls ---------------------------------------------------------------------------
+
+    @property
+    def active(self) -> bool:
+        return self.player is not None and self._output is not None
+
+    def toggle_pause(self) -> None:
+        if self.player is not None and self.active:
+            self._paused = not self._paused
+            self.player.set_paused(self._paused)
+
+    def skip(self, step: int) -> None:
+        if self.player is not None and self.active:
+            self.player.skip(step)
+
+    async def seek_by(self, delta_s: float) -> None:
+        player = self.player
+        now = player.now_playing if player is not None and self.active else None
+        if player is None or now is None:
+            return
+        await player.seek(now.position_frame / now.rate_hz + delta_s)
+
+    def change_volume(self, step: float) -> None:
+        self.volume = round(min(1.0, max(0.0, self.volume + step)), 2)
+        if self.player is not None:
+            self.player.set_volume(self.volume)
+
+    async def cycle_preset(self) -> None:
+        following = PRESETS[(PRESETS.index(self.settings.preset) + 1) % len(PRESETS)]
+        await self._apply(PlaybackSettings(following, self.settings.intensity))
+
+    async def change_intensity(self, step: float) -> None:
+        intensity = round(min(1.0, max(0.0, self.settings.intensity + step)), 2)
+        await self._apply(PlaybackSettings(self.settings.preset, intensity))
+
+    async def _apply(self, settings: PlaybackSettings) -> None:
+        self.settings = settings
+        if self.player is not None:
+            if self.active:
+                await self.player.change_settings(settings.preset, settings.intensity)
+            else:
+                self.player.settings = settings
+
+    # -- what to show -----------------------------------------------------------------------
+
+    def status(self) -> Status:
+        player = self.player
+        now = player.now_playing if player is not None and self.active else None
+        if player is None or now is None:
+            state = "buffering" if self.active else "stopped"
+            return Status(
+                state, None, None, 0.0, self.volume, self.settings.preset,
+                self.settings.intensity, 0.0, 0, 0, self.error,
+            )  # fmt: skip
+        if self.client.reconnecting:
+            state = "reconnecting"
+        elif self._paused:
+            state = "paused"
+        elif not player.started:
+            state = "buffering"
+        else:
+            state = "playing"
+        return Status(
+            state,
+            now.track_id,
+            now.index,
+            now.position_frame / now.rate_hz,
+            self.volume,
+            self.settings.preset,
+            self.settings.intensity,
+            player.buffered_chunks,
+            player.underruns,
+            self.client.retry_attempt,
+            self.error,
+        )
