@@ -8,18 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 
-import httpx
-import pytest
-from mutagen.flac import FLAC
-
-from auralis_server.app import create_app
-from auralis_server.config import Settings
-from auralis_server.db import close_database, open_database
-from auralis_server.demo import write_demo_library
 from auralis_server.scanner import Scanner
 from auralis_tui.api import AuralisClient
 from auralis_tui.app.app import AuralisApp
@@ -30,38 +20,9 @@ from auralis_tui.engine.session import Session
 from auralis_tui.format import track_title
 from tests.conftest import LiveServer, write_audio
 from tests.server.conftest import Library
+from tests.tui.conftest import TuiLibrary
 
 SIZE = (140, 40)
-
-
-@dataclass
-class TuiLibrary:
-    server: LiveServer
-
-    def get(self, path: str, **params: object) -> dict:  # type: ignore[type-arg]
-        response = httpx.get(f"{self.server.url}{path}", params=params)  # type: ignore[arg-type]
-        response.raise_for_status()
-        return response.json()  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def tui_library(
-    tmp_path: Path, settings_for: Callable[..., Settings], live_server: Callable[..., LiveServer]
-) -> Iterator[TuiLibrary]:
-    """The demo album (24 s songs), a track by another artist and an untagged one, served."""
-    music = tmp_path / "music"
-    write_demo_library(music / "demo", seconds_per_track=24.0)
-    lone = music / "other" / "lone.flac"
-    write_audio(lone, 30.0, subtype="PCM_16", seed=9)
-    tags = FLAC(lone)
-    tags.update(title="Lone Track", artist="Other Artist", album="B Sides", tracknumber="1")
-    tags.save()
-    write_audio(music / "untagged.wav", 20.0, seed=10)
-    settings = settings_for(music)
-    open_database(None, settings.sqlite_path)
-    Scanner([music], workers=1).run()
-    yield TuiLibrary(live_server(create_app(settings)))
-    close_database()
 
 
 def run_app(

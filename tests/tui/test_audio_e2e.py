@@ -6,16 +6,13 @@ AURALIS_REQUIRE_AUDIO=1 (CI) a missing audio stack fails this test instead of sk
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import pytest
 from scipy.signal import correlate
 
 from auralis_server.app import create_app
@@ -27,50 +24,10 @@ from auralis_server.dsp import chain
 from auralis_server.dsp.fingerprint import plan_inputs
 from auralis_server.dsp.plan import make_plan
 from auralis_server.scanner import Scanner
-from tests.conftest import LiveServer, require_audio_fixture
+from tests.conftest import LiveServer
+from tests.tui.conftest import SINK
 
 ROOT = Path(__file__).resolve().parents[2]
-SINK = "auralis_null"
-
-
-@pytest.fixture
-def pulse(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """A private PulseAudio daemon with a null sink; the environment its clients need."""
-    tools = [shutil.which(name) for name in ("pulseaudio", "parec", "pactl")]
-    require_audio_fixture(
-        all(tools), "PulseAudio tools missing (apt-get install pulseaudio pulseaudio-utils)"
-    )
-    runtime = tmp_path / "pulse-runtime"
-    runtime.mkdir(mode=0o700)
-    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "PULSE_SINK": SINK}
-    daemon = subprocess.Popen(
-        [
-            "pulseaudio",
-            "-n",
-            "--daemonize=no",
-            "--exit-idle-time=-1",
-            "--disallow-exit",
-            f"--load=module-null-sink sink_name={SINK}",
-            "--load=module-native-protocol-unix",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode != 0:
-            require_audio_fixture(
-                time.monotonic() < deadline and daemon.poll() is None, "PulseAudio did not start"
-            )
-            time.sleep(0.1)
-        subprocess.run(
-            ["pactl", "set-default-sink", SINK], env=env, check=True, capture_output=True
-        )
-        yield env
-    finally:
-        daemon.terminate()
-        daemon.wait(10)
 
 
 def _normalised_cross_correlation(
