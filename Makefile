@@ -12,7 +12,7 @@ setup-test:
 	@bash scripts/setup.sh test
 
 run: setup
-	@$(VENV)/bin/auralis-server serve --demo-if-empty
+	@bash scripts/run.sh
 
 lint: setup
 	@$(VENV)/bin/ruff check .

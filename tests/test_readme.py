@@ -104,3 +104,12 @@ def _check_downloads(work: Path) -> None:
     (warm,) = iter_frames([(work / "warm.bin").read_bytes()])
     assert original.samples.shape == warm.samples.shape
     assert not np.array_equal(original.samples, warm.samples)  # mastering changed the sound
+
+
+def test_the_key_table_lists_every_binding() -> None:
+    from auralis_tui.app.keys import APP_KEYS, NAVIGATION_KEYS
+
+    text = README.read_text()
+    for key in (*APP_KEYS, *NAVIGATION_KEYS):
+        assert f"| `{key.shown}` | {key.help or key.label} |" in text, key
+    assert (README.parent / "docs" / "tui.svg").read_text().lstrip().startswith("<svg")

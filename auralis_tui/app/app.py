@@ -32,6 +32,18 @@ SEARCH_DEBOUNCE_S = 0.15
 EVENTS_RETRY_S = 2.0
 
 
+_NOT_YET = object()
+
+
+def _replace_options(pane: OptionList, options: list[Option]) -> None:
+    """New options; the highlight stays on the same entry when it is still there."""
+    highlighted = pane.highlighted
+    keep = pane.get_option_at_index(highlighted).id if highlighted is not None else None
+    ids = [option.id for option in options]
+    pane.set_options(options)
+    pane.highlighted = ids.index(keep) if keep in ids else 0
+
+
 class SearchInput(Input):
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "app.close_search", "back")]
 
@@ -51,7 +63,7 @@ class AuralisApp(App[None]):
         self._plan_key: tuple[int, str, float] | None = None
         self._browse: dict[str, str] = {"artist": ALL, "album": ALL}  # the panes' selection
         self._queue_shown: tuple[int, int | None] | None = None
-        self._scan_seen: float | None = None
+        self._scan_seen: object = _NOT_YET  # started_at of the last finished scan seen
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -104,8 +116,7 @@ class AuralisApp(App[None]):
             for artist in artists["artists"]
         ]
         pane = self.artists
-        pane.set_options(options)
-        pane.highlighted = 0
+        _replace_options(pane, options)
 
     @on(OptionList.OptionHighlighted, "#artists")
     def artist_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -135,8 +146,7 @@ class AuralisApp(App[None]):
                 Option(f"{album['name'] or '(no album)'}{year}", album["name"] or UNTAGGED)
             )
         pane = self.albums
-        pane.set_options(options)
-        pane.highlighted = 0
+        _replace_options(pane, options)
 
     @on(OptionList.OptionHighlighted, "#albums")
     def album_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -333,8 +343,8 @@ class AuralisApp(App[None]):
                         for table in (self.tracks, self.queue_table):
                             table.set_fingerprint_status(track_id, status)
                     elif kind == "scan" and data.get("state") == "finished":
-                        if self._scan_seen not in (None, data.get("started_at")):
-                            self.load_artists()  # a new scan changed the library
+                        if self._scan_seen != data.get("started_at"):
+                            self.load_artists()  # a scan finished since the panes were filled
                         self._scan_seen = data.get("started_at")
             await asyncio.sleep(EVENTS_RETRY_S)
 

@@ -26,13 +26,15 @@ class Output(Protocol):
 class CaptureOutput:
     """Pulls the ring buffer like a sound card would, into memory (tests, latency bench).
 
-    ``realtime`` paces the pulls at the sample rate; otherwise it drains as fast as the
-    producer fills. It stops once the producer has marked the end and the buffer is empty.
+    ``realtime`` paces the pulls at the sample rate (times ``speed``); otherwise it drains as
+    fast as the producer fills. It stops once the producer has marked the end and the buffer
+    is empty.
     """
 
-    def __init__(self, realtime: bool = False) -> None:
+    def __init__(self, realtime: bool = False, speed: float = 1.0) -> None:
         self.blocks: list[Samples] = []
         self.realtime = realtime
+        self.speed = speed
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.first_sample_at: float | None = None
@@ -58,7 +60,7 @@ class CaptureOutput:
                 self.first_sample_at = time.perf_counter()
             self.blocks.append(block[: got if ended else len(block)].copy())
             if self.realtime:
-                time.sleep(BLOCK_FRAMES / rate_hz)
+                time.sleep(BLOCK_FRAMES / rate_hz / self.speed)
 
     def stop(self) -> None:
         self._stop.set()

@@ -20,7 +20,7 @@ from auralis_server.db import close_database, open_database
 from auralis_server.demo import write_demo_library
 from auralis_server.scanner import Scanner
 from tests.conftest import LiveServer, require_audio_fixture, write_audio
-from tests.server.conftest import library  # noqa: F401  (a fixture)
+from tests.server.conftest import library, serve  # noqa: F401  (fixtures)
 
 SINK = "auralis_null"
 

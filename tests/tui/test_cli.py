@@ -89,3 +89,23 @@ def test_an_unreachable_server_is_one_line_and_a_failure(tmp_path: Path) -> None
     assert not list(tmp_path.iterdir())
     bad = _auralis("--server", "http://127.0.0.1:9", "fetch", "1", "-o", str(tmp_path / "x.mp3"))
     assert bad.returncode == 1
+
+
+def test_the_tui_with_an_unreachable_server_is_one_line_and_a_failure() -> None:
+    for args in (["--server", "http://127.0.0.1:9"], ["--server", "http://127.0.0.1:9", "ls"]):
+        result = _auralis(*args)
+        assert result.returncode == 1, args
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+        assert result.stderr.startswith("auralis: cannot reach http://127.0.0.1:9")
+        assert result.stdout == ""  # the terminal was never taken over
+
+
+def test_playback_options_go_before_or_after_the_command() -> None:
+    from auralis_tui.cli import _parser
+
+    before = _parser().parse_args(["--preset", "warm", "--intensity", "0.5", "play", "3"])
+    after = _parser().parse_args(["play", "3", "--preset", "bright"])
+    bare = _parser().parse_args(["--device", "2", "--crossfade", "3"])
+    assert (before.preset, before.intensity) == ("warm", 0.5)
+    assert (after.preset, after.intensity) == ("bright", 1.0)
+    assert (bare.command, bare.device, bare.crossfade, bare.preset) == (None, "2", 3.0, "adaptive")

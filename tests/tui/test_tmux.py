@@ -12,13 +12,15 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
-from tests.conftest import require_audio_fixture
+from tests.conftest import free_port, require_audio_fixture
 from tests.tui.conftest import TuiLibrary
 
 AURALIS = [sys.executable, "-m", "auralis_tui.cli"]
 SESSION = "auralis-test"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -69,7 +71,7 @@ def test_auralis_in_tmux_browses_searches_plays_and_quits(
         ["tmux", "new-session", "-d", "-s", SESSION, "-x", "140", "-y", "40", command],
         env=tmux,
         check=True,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=ROOT,
     )
     shown = wait_for(tmux, "Auralis Demo Band")
     assert "Artists" in shown and "Albums" in shown and "Tracks" in shown
@@ -101,3 +103,27 @@ def test_auralis_in_tmux_browses_searches_plays_and_quits(
     while session_alive(tmux) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not session_alive(tmux)  # q quit the app, and with it the pane
+
+
+def test_make_run_opens_the_tui_on_the_demo_library_and_stops_the_server_on_quit(
+    tmux: dict[str, str], tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {**tmux, "HOME": str(tmp_path / "home"), "AURALIS_PORT": str(port)}
+    (tmp_path / "home").mkdir()
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", SESSION, "-x", "140", "-y", "40", "make run"],
+        env=env,
+        check=True,
+        cwd=ROOT,
+    )
+    shown = wait_for(env, "Breakneck", timeout_s=120)  # the demo album, written and scanned
+    assert "Auralis Demo Band" in shown
+    assert httpx.get(f"http://127.0.0.1:{port}/api/health").status_code == 200
+    send(env, "q")
+    deadline = time.monotonic() + 15
+    while session_alive(env) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not session_alive(env)
+    with pytest.raises(httpx.ConnectError):  # the server went with the TUI
+        httpx.get(f"http://127.0.0.1:{port}/api/health")
