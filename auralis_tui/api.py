@@ -97,6 +97,21 @@ class AuralisClient:
         )
         return dict(body["plan"])
 
+    async def prepare(self, request: StreamRequest) -> None:
+        """Have the server render the stream's first chunk now (HEAD), so playing it starts fast."""
+        try:
+            response = await self._http.head(
+                f"/api/tracks/{request.track_id}/stream",
+                params=_stream_params(request),
+                headers={"Range": f"chunks={request.first_chunk}-{request.first_chunk}"},
+            )
+        except httpx.RequestError as exc:
+            raise ServerUnreachable(f"cannot reach {self.server}: {_reason(exc)}") from None
+        if not response.is_success:
+            raise ClientError(
+                f"server said {response.status_code} preparing track {request.track_id}"
+            )
+
     async def events(self) -> AsyncIterator[tuple[str, dict[str, Any]]]:
         """Server-sent events as (kind, data) until the connection ends (the caller reconnects)."""
         timeout = httpx.Timeout(None, connect=5.0)  # keep-alives come every 15 s
@@ -123,11 +138,7 @@ class AuralisClient:
         last = request.last_chunk
         attempt = 0
         while last is None or next_chunk <= last:
-            params = {
-                "preset": request.preset,
-                "intensity": request.intensity,
-                "format": request.sample_format,
-            }
+            params = _stream_params(request)
             spec = f"chunks={next_chunk}-{'' if last is None else last}"
             try:
                 async with self._http.stream(
@@ -169,6 +180,14 @@ class AuralisClient:
                     delay,
                 )
                 await asyncio.sleep(delay)
+
+
+def _stream_params(request: StreamRequest) -> dict[str, str | float]:
+    return {
+        "preset": request.preset,
+        "intensity": request.intensity,
+        "format": request.sample_format,
+    }
 
 
 def _reason(exc: Exception) -> str:

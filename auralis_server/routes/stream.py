@@ -132,6 +132,16 @@ async def stream_track(request: Request) -> Response:
     }
     if chunk_range is not None:
         headers["Content-Range"] = chunk_range.content_range()
+    if request.method == "HEAD":
+        # The first frame is rendered (and cached) all the same: a client that expects to
+        # play a track soon sends HEAD to have its first chunk ready when it asks.
+        response = Response(
+            status_code=206 if chunk_range is not None else 200,
+            headers=headers,
+            media_type=STREAM_MEDIA_TYPE,
+        )
+        del response.headers["content-length"]  # the GET's length is not known: it is chunked
+        return response
     return StreamingResponse(
         frames(),
         status_code=206 if chunk_range is not None else 200,

@@ -17,7 +17,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import ContentSwitcher, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from auralis_tui.api import AuralisClient, ClientError
+from auralis_tui.api import AuralisClient, ClientError, StreamRequest
 from auralis_tui.app.help import HelpScreen
 from auralis_tui.app.keys import APP_KEYS, bindings
 from auralis_tui.app.lists import NavOptionList, TrackTable
@@ -29,6 +29,7 @@ ALL = "\x00all"  # the option id of "every artist" / "every album"
 UNTAGGED = "\x00untagged"  # the option id of tracks without the tag (browsed as "all")
 REFRESH_S = 0.2
 SEARCH_DEBOUNCE_S = 0.15
+PREPARE_AFTER_S = 0.3
 EVENTS_RETRY_S = 2.0
 
 
@@ -176,6 +177,22 @@ class AuralisApp(App[None]):
         table.show(tracks)
         shown = f"{len(tracks)} of {body['total']}" if body["total"] > len(tracks) else len(tracks)
         table.border_title = f"Tracks · {title} ({shown})"
+
+    @on(TrackTable.RowHighlighted, "#tracks")
+    def track_highlighted(self, event: TrackTable.RowHighlighted) -> None:
+        track_id = self.tracks.selected_id
+        if track_id is not None:
+            self.prepare_track(track_id)
+
+    @work(exclusive=True, group="prepare")
+    async def prepare_track(self, track_id: int) -> None:
+        """A track the cursor rests on is likely next: have its first chunk rendered."""
+        await asyncio.sleep(PREPARE_AFTER_S)  # moving on cancels this
+        settings = self.session.settings
+        with contextlib.suppress(ClientError):
+            await self.client.prepare(
+                StreamRequest(track_id, 0, 0, settings.preset, settings.intensity)
+            )
 
     # -- search -----------------------------------------------------------------------------
 

@@ -131,3 +131,19 @@ def test_caches_can_be_turned_off(library: Library, live_server: Callable[..., L
     httpx.get(url, timeout=60)
     httpx.get(url, timeout=60)
     assert len(renderer.calls) == 2  # nothing kept: every request renders
+
+
+def test_head_renders_the_first_chunk_into_the_cache_and_sends_no_body(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    renderer = CountingRenderer()
+    server = live_server(library.app(renderer))
+    url = f"{server.url}/api/tracks/{library.track_id('song.wav')}/stream"
+    head = httpx.head(url, params={"preset": "warm"}, headers={"Range": "chunks=1-2"})
+    assert head.status_code == 206 and head.content == b""
+    assert head.headers["content-range"] == "chunks 1-2/3"
+    assert "content-length" not in head.headers
+    assert renderer.calls == [(1, "warm", 1.0)]  # the first chunk only
+    body = httpx.get(url, params={"preset": "warm"}, headers={"Range": "chunks=1-2"})
+    assert body.status_code == 206
+    assert renderer.calls == [(1, "warm", 1.0), (2, "warm", 1.0)]  # chunk 1 came from the cache
