@@ -133,11 +133,18 @@ class Player:
         return self._tracks[track_id]
 
     async def play(
-        self, track_ids: list[int], start_s: float = 0.0, start_index: int = 0
+        self,
+        track_ids: list[int],
+        start_s: float = 0.0,
+        start_index: int = 0,
+        *,
+        linger: bool = False,
     ) -> PlaybackReport:
         """Play the queue from ``start_index`` (``start_s`` into it); returns when all is written.
 
-        A skip or a seek (``jump``) restarts the loop at another track or offset.
+        A skip or a seek (``jump``) restarts the loop at another track or offset. With
+        ``linger`` it returns only once the device has played everything, so a jump during
+        the last track's final seconds still works (what an interactive player needs).
         """
         report = PlaybackReport()
         self.queue = list(track_ids)
@@ -152,31 +159,51 @@ class Player:
         self.ring.volume = self._volume
         self._rate_hz, self._started, self._timeline = rate_hz, False, []
         index, offset_s = start_index, start_s
-        while 0 <= index < len(self.queue):
-            track_id = self.queue[index]
-            track = await self._track(track_id)
-            shape = track.get("geometry")
-            if shape is None or shape["sample_rate_hz"] != rate_hz or track["channels"] != channels:
-                log.warning("track %d skipped: not playable in the same stream format", track_id)
+        self._jump = None
+        while True:
+            if self._jump is not None:  # a jump brought a lingering loop back
+                (index, offset_s), self._jump = self._jump, None
+            while 0 <= index < len(self.queue):
+                if self._jump is not None:  # asked for while the last track was being set up
+                    (index, offset_s), self._jump = self._jump, None
+                    continue
+                track_id = self.queue[index]
+                track = await self._track(track_id)
+                shape = track.get("geometry")
+                if (
+                    shape is None
+                    or shape["sample_rate_hz"] != rate_hz
+                    or track["channels"] != channels
+                ):
+                    log.warning(
+                        "track %d skipped: not playable in the same stream format", track_id
+                    )
+                    index, offset_s = index + 1, 0.0
+                    continue
+                if self._jump is not None:
+                    continue
+                fade = round(self.crossfade_s * rate_hz) if index < len(self.queue) - 1 else 0
+                self._current = _Current(index, track_id, shape, fade)
+                self._timeline = [*self._timeline[-3:], self._current]
+                start_frame = min(max(0, round(offset_s * rate_hz)), shape["total_frames"] - 1)
+                await self._run_feeder(start_frame, ChunkJoiner())
+                if self._jump is not None:
+                    continue
+                report.tracks.append(track_id)
                 index, offset_s = index + 1, 0.0
-                continue
-            fade = round(self.crossfade_s * rate_hz) if index < len(self.queue) - 1 else 0
-            self._current = _Current(index, track_id, shape, fade)
-            self._timeline = [*self._timeline[-3:], self._current]
-            start_frame = min(max(0, round(offset_s * rate_hz)), shape["total_frames"] - 1)
-            self._jump = None
-            await self._run_feeder(start_frame, ChunkJoiner())
-            if self._jump is not None:
-                index, offset_s = self._jump
-                continue
-            report.tracks.append(track_id)
-            index, offset_s = index + 1, 0.0
-        if self._held is not None:
-            await self._write(self._held)
-            self._held = None
-        self.ring.end_of_stream = True
-        if not self._started:
-            self._start_output()
+            if self._held is not None:
+                await self._write(self._held)
+                self._held = None
+            self.ring.end_of_stream = True
+            if not self._started:
+                self._start_output()
+            if not linger:
+                break
+            # Stay until the device has played it all, or a jump brings the loop back.
+            while self._jump is None and self.ring.available_frames:
+                await asyncio.sleep(_POLL_S)
+            if self._jump is None:
+                break
         report.frames_played = self.ring._written
         report.underruns = self.ring.underruns
         return report
@@ -303,14 +330,17 @@ class Player:
 
     def jump(self, index: int, start_s: float = 0.0) -> None:
         """Drop what is buffered and play queue entry ``index`` from ``start_s``."""
-        if self.ring is None or self._feeder is None or not 0 <= index < len(self.queue):
+        if self.ring is None or not 0 <= index < len(self.queue):
             return
         # No await from here on: the old feeder cannot write again before it is cancelled.
+        heard = self.ring.read_position  # tracks fed but not reached are dropped with the buffer
+        self._timeline = [entry for entry in self._timeline if entry.anchor_written <= heard]
         self._held = None
         self.ring.clear()
         self.ring.end_of_stream = False
         self._jump = (index, start_s)
-        self._feeder.cancel()
+        if self._feeder is not None:
+            self._feeder.cancel()  # a feeder already done ignores this; the loop sees the jump
 
     def skip(self, step: int) -> None:
         """Next (+1) or previous (-1) track, relative to the one playing."""

@@ -7,7 +7,6 @@ methods from its key bindings and reads ``status()`` on a timer.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -78,9 +77,7 @@ class Session:
         player.set_volume(self.volume)
         player.queue = self.queue
         try:
-            await player.play(self.queue, start_s=start_s, start_index=index)
-            while not player.finished:
-                await asyncio.sleep(0.02)
+            await player.play(self.queue, start_s=start_s, start_index=index, linger=True)
         except ClientError as exc:
             self.error = str(exc)
         finally:
