@@ -1,0 +1,79 @@
+//! `auralis-dsp-server --listen 127.0.0.1:50051`: the fingerprint gRPC server.
+//!
+//! Prints `listening on ADDR` on stdout once bound (port 0 picks a free one, which is how
+//! `auralis-server` starts it), serves `auralis.fingerprint.v1.Fingerprinter` and
+//! `grpc.health.v1.Health`, and stops cleanly on SIGTERM or Ctrl-C.
+
+use std::io::Write;
+use std::net::SocketAddr;
+
+use auralis_dsp::proto::fingerprinter_server::FingerprinterServer;
+use auralis_dsp::service::FingerprintService;
+use tokio::net::TcpListener;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio_stream::wrappers::TcpListenerStream;
+
+const USAGE: &str = "usage: auralis-dsp-server [--listen HOST:PORT]";
+const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+
+fn parse_listen() -> Result<SocketAddr, String> {
+    let mut args = std::env::args().skip(1);
+    let mut listen = "127.0.0.1:50051".to_string();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--listen" => listen = args.next().ok_or(USAGE)?,
+            "--version" => {
+                println!("auralis-dsp-server {}", env!("CARGO_PKG_VERSION"));
+                std::process::exit(0);
+            }
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument {other:?}; {USAGE}")),
+        }
+    }
+    listen.parse().map_err(|_| format!("--listen wants HOST:PORT, got {listen:?}"))
+}
+
+#[tokio::main]
+async fn main() {
+    let address = match parse_listen() {
+        Ok(address) => address,
+        Err(message) => {
+            eprintln!("auralis-dsp-server: {message}");
+            std::process::exit(2);
+        }
+    };
+    let listener = match TcpListener::bind(address).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("auralis-dsp-server: cannot listen on {address}: {e}");
+            std::process::exit(1);
+        }
+    };
+    let bound = listener.local_addr().expect("bound address");
+    let (mut reporter, health) = tonic_health::server::health_reporter();
+    reporter.set_serving::<FingerprinterServer<FingerprintService>>().await;
+    let service = FingerprinterServer::new(FingerprintService)
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    println!("listening on {bound}");
+    std::io::stdout().flush().ok();
+    let shutdown = async {
+        let mut terminate = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    };
+    let served = tonic::transport::Server::builder()
+        .add_service(health)
+        .add_service(service)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await;
+    if let Err(e) = served {
+        eprintln!("auralis-dsp-server: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,84 @@
+//! Harmonic ratio (18): HPSS by median filtering with soft masks (Fitzgerald 2010).
+
+use rayon::prelude::*;
+
+use crate::median::sliding_median_into;
+use crate::stft::Spectrogram;
+
+pub const KERNEL: usize = 31;
+pub const MASK_POWER: f64 = 2.0;
+
+/// (E_harmonic, E_percussive) of a power spectrogram.
+///
+/// Medians of power equal squared medians of magnitude, so the soft masks on magnitudes,
+/// H^p / (H^p + P^p), are H_pow^(p/2) / (…) here; the energies are Σ M²·|S|².
+pub fn harmonic_percussive_energy(spec: &Spectrogram) -> (f64, f64) {
+    let (bins, frames) = (spec.bins, spec.frames);
+    // Harmonic: median along time for each bin (work on a bin-major copy).
+    let mut by_bin = vec![0.0f32; bins * frames];
+    for f in 0..frames {
+        for (b, &p) in spec.frame(f).iter().enumerate() {
+            by_bin[b * frames + f] = p;
+        }
+    }
+    let mut harmonic_by_bin = vec![0.0f32; bins * frames];
+    harmonic_by_bin
+        .par_chunks_mut(frames)
+        .zip(by_bin.par_chunks(frames))
+        .for_each(|(out, row)| sliding_median_into(row, KERNEL, out));
+    // Percussive: median along frequency for each frame.
+    let mut percussive = vec![0.0f32; bins * frames];
+    percussive
+        .par_chunks_mut(bins)
+        .zip(spec.power.par_chunks(bins))
+        .for_each(|(out, row)| sliding_median_into(row, KERNEL, out));
+    let exponent = MASK_POWER / 2.0;
+    (0..frames)
+        .into_par_iter()
+        .map(|f| {
+            let (mut eh, mut ep) = (0.0f64, 0.0f64);
+            for b in 0..bins {
+                let power = spec.power[f * bins + b] as f64;
+                let h = (harmonic_by_bin[b * frames + f] as f64).powf(exponent);
+                let p = (percussive[f * bins + b] as f64).powf(exponent);
+                let total = h + p;
+                let mask_h = if total > 0.0 { h / total } else { 0.5 };
+                let mask_p = 1.0 - mask_h;
+                eh += mask_h * mask_h * power;
+                ep += mask_p * mask_p * power;
+            }
+            (eh, ep)
+        })
+        .reduce(|| (0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1))
+}
+
+/// E_h / (E_h + E_p) summed over excerpts; 0 for silence.
+pub fn harmonic_ratio(energies: &[(f64, f64)]) -> f64 {
+    let harmonic: f64 = energies.iter().map(|e| e.0).sum();
+    let percussive: f64 = energies.iter().map(|e| e.1).sum();
+    if harmonic + percussive > 0.0 {
+        harmonic / (harmonic + percussive)
+    } else {
+        0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stft::{power_spectrogram, HOP, N_FFT};
+
+    #[test]
+    fn a_tone_is_harmonic_and_clicks_are_percussive() {
+        let rate = 22050.0;
+        let tone: Vec<f32> = (0..22050 * 3).map(|i| (2.0 * std::f64::consts::PI * 440.0 * i as f64 / rate).sin() as f32).collect();
+        let mut clicks = vec![0.0f32; 22050 * 3];
+        for start in (0..clicks.len()).step_by(11025) {
+            clicks[start] = 1.0;
+        }
+        let tone_ratio = harmonic_ratio(&[harmonic_percussive_energy(&power_spectrogram(&tone, N_FFT, HOP))]);
+        let click_ratio = harmonic_ratio(&[harmonic_percussive_energy(&power_spectrogram(&clicks, N_FFT, HOP))]);
+        assert!(tone_ratio > 0.9, "{tone_ratio}");
+        assert!(click_ratio < 0.2, "{click_ratio}");
+    }
+}

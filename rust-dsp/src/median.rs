@@ -1,0 +1,80 @@
+//! Sliding median over an odd window with numpy's "symmetric" edges (scipy.ndimage's
+//! "reflect"), by keeping the window sorted: one binary search and one short move per step
+//! instead of a selection over the whole window.
+
+/// Median of the `size`-long window centred on each element of `row`, written to `out`.
+pub fn sliding_median_into(row: &[f32], size: usize, out: &mut [f32]) {
+    assert!(size % 2 == 1, "median window must be odd");
+    let n = row.len();
+    let half = size / 2;
+    // Index into the symmetric-padded row: ... b a | a b c ... x y z | z y ...
+    let padded = |i: isize| -> f32 {
+        let mut j = i;
+        let n = n as isize;
+        loop {
+            if j < 0 {
+                j = -j - 1;
+            } else if j >= n {
+                j = 2 * n - j - 1;
+            } else {
+                return row[j as usize];
+            }
+        }
+    };
+    let mut window: Vec<f32> = (0..size as isize).map(|i| padded(i - half as isize)).collect();
+    window.sort_unstable_by(f32::total_cmp);
+    for i in 0..n {
+        out[i] = window[half];
+        if i + 1 == n {
+            break;
+        }
+        let leaving = padded(i as isize - half as isize);
+        let entering = padded(i as isize + half as isize + 1);
+        let at = window.partition_point(|v| v.total_cmp(&leaving).is_lt());
+        window.remove(at);
+        let to = window.partition_point(|v| v.total_cmp(&entering).is_lt());
+        window.insert(to, entering);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn brute_force(row: &[f32], size: usize) -> Vec<f32> {
+        let n = row.len() as isize;
+        let half = (size / 2) as isize;
+        (0..n)
+            .map(|i| {
+                let mut w: Vec<f32> = (i - half..=i + half)
+                    .map(|mut j| {
+                        while j < 0 || j >= n {
+                            j = if j < 0 { -j - 1 } else { 2 * n - j - 1 };
+                        }
+                        row[j as usize]
+                    })
+                    .collect();
+                w.sort_by(f32::total_cmp);
+                w[size / 2]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn matches_sorting_every_window() {
+        let mut state = 12345u64;
+        for n in [1usize, 2, 5, 31, 100, 257] {
+            let row: Vec<f32> = (0..n)
+                .map(|_| {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    ((state >> 40) % 7) as f32 // many ties
+                })
+                .collect();
+            for size in [1, 3, 31] {
+                let mut out = vec![0.0; n];
+                sliding_median_into(&row, size, &mut out);
+                assert_eq!(out, brute_force(&row, size), "n={n} size={size}");
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! Stereo dimensions (24, 25) from the first two channels of the native signal.
+
+use crate::audio::Audio;
+
+/// (stereo_width, phase_correlation): RMS(S)/(RMS(M)+RMS(S)) and Pearson r of L and R.
+///
+/// Mono reads width 0, correlation 1; silence the same. A channel without variance against
+/// one with some has no defined correlation and reads 0.
+pub fn stereo_features(audio: &Audio) -> (f64, f64) {
+    if audio.channel_count() < 2 {
+        return (0.0, 1.0);
+    }
+    let (left, right) = (&audio.channels[0], &audio.channels[1]);
+    let n = left.len() as f64;
+    let (mut mid, mut side) = (0.0, 0.0);
+    for (l, r) in left.iter().zip(right) {
+        mid += ((l + r) / 2.0).powi(2);
+        side += ((l - r) / 2.0).powi(2);
+    }
+    let (mid_rms, side_rms) = ((mid / n).sqrt(), (side / n).sqrt());
+    let width = if mid_rms + side_rms > 0.0 { side_rms / (mid_rms + side_rms) } else { 0.0 };
+    let (left_mean, right_mean) = (left.iter().sum::<f64>() / n, right.iter().sum::<f64>() / n);
+    let (mut lr, mut ll, mut rr) = (0.0, 0.0, 0.0);
+    for (l, r) in left.iter().zip(right) {
+        let (a, b) = (l - left_mean, r - right_mean);
+        lr += a * b;
+        ll += a * a;
+        rr += b * b;
+    }
+    let correlation = if ll > 0.0 && rr > 0.0 {
+        (lr / (ll * rr).sqrt()).clamp(-1.0, 1.0)
+    } else if ll == 0.0 && rr == 0.0 {
+        1.0
+    } else {
+        0.0
+    };
+    (width, correlation)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identical_opposite_and_mono() {
+        let x: Vec<f64> = (0..1000).map(|i| (i as f64 * 0.1).sin()).collect();
+        let minus: Vec<f64> = x.iter().map(|v| -v).collect();
+        let same = stereo_features(&Audio::new(vec![x.clone(), x.clone()], 8000));
+        let opposite = stereo_features(&Audio::new(vec![x.clone(), minus], 8000));
+        assert!(same.0.abs() < 1e-12 && (same.1 - 1.0).abs() < 1e-12);
+        assert!((opposite.0 - 1.0).abs() < 1e-12 && (opposite.1 + 1.0).abs() < 1e-12);
+        assert_eq!(stereo_features(&Audio::new(vec![x], 8000)), (0.0, 1.0));
+    }
+}
