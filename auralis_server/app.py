@@ -18,6 +18,7 @@ from auralis_server.config import Settings
 from auralis_server.db import close_database, open_database
 from auralis_server.errors import ApiError
 from auralis_server.events import EventBus
+from auralis_server.fingerprint_backend import rust_backend
 from auralis_server.fingerprint_queue import FingerprintQueue
 from auralis_server.mastering_renderer import MasteringRenderer
 from auralis_server.plans import PlanSource
@@ -54,8 +55,12 @@ def create_app(settings: Settings, *, renderer: ChunkRenderer | None = None) -> 
     """Build the app; ``renderer`` replaces the mastering stage (tests use that seam)."""
     bus = EventBus()
     plans = PlanSource()
+    rust = rust_backend(settings.fingerprint_servers if settings.fingerprint_workers else "none")
     queue = FingerprintQueue(
-        workers=settings.fingerprint_workers, cache_dir=settings.cache_dir, publish=bus.publish
+        workers=settings.fingerprint_workers,
+        cache_dir=settings.cache_dir,
+        publish=bus.publish,
+        remote=rust.fingerprinter,
     )
     state = AppState(
         settings=settings,
@@ -67,6 +72,7 @@ def create_app(settings: Settings, *, renderer: ChunkRenderer | None = None) -> 
         ),
         renderer=renderer or MasteringRenderer(plans),
         fingerprints=queue,
+        rust=rust,
         plans=plans,
         cache=ChunkCache(
             settings.chunk_cache_memory_mb * 2**20,
@@ -79,6 +85,7 @@ def create_app(settings: Settings, *, renderer: ChunkRenderer | None = None) -> 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         open_database(settings.database_url, settings.sqlite_path)
         if settings.fingerprint_workers > 0:
+            rust.start()
             queue.start()
         if settings.scan_on_start:
             state.scans.start()
@@ -87,6 +94,7 @@ def create_app(settings: Settings, *, renderer: ChunkRenderer | None = None) -> 
         finally:
             state.scans.stop()
             queue.stop()
+            rust.stop()
             close_database()
 
     app = Starlette(

@@ -32,6 +32,11 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--data-dir", type=Path, help="where the SQLite library lives")
     parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
+    parser.add_argument(
+        "--fingerprint-servers",
+        metavar="SPEC",
+        help="'auto' (run the Rust server when built), 'none', or host:port[,host:port…]",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -106,6 +111,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "data_dir",
         "log_level",
         "fingerprint_workers",
+        "fingerprint_servers",
     )
     overrides: dict[str, Any] = {key: getattr(args, key, None) for key in keys}
     overrides["music_dirs"] = args.music
@@ -236,6 +242,7 @@ def _fingerprint(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from auralis_server.db import Track, close_database, open_database
+    from auralis_server.fingerprint_backend import rust_backend
     from auralis_server.fingerprint_queue import HIGH, FingerprintQueue
 
     settings = _settings(args)
@@ -250,8 +257,12 @@ def _fingerprint(args: argparse.Namespace) -> int:
             finished[data["track_id"]] = data["status"]
 
     open_database(settings.database_url, settings.sqlite_path)
+    rust = rust_backend(settings.fingerprint_servers)
     queue = FingerprintQueue(
-        workers=settings.fingerprint_workers, cache_dir=settings.cache_dir, publish=record
+        workers=settings.fingerprint_workers,
+        cache_dir=settings.cache_dir,
+        publish=record,
+        remote=rust.fingerprinter,
     )
     try:
         missing = [i for i in args.ids if not Track.select().where(Track.id == i).exists()]
@@ -260,6 +271,7 @@ def _fingerprint(args: argparse.Namespace) -> int:
                 f"auralis-server: no track with id {', '.join(map(str, missing))}", file=sys.stderr
             )
             return 2
+        rust.start()
         queue.start()  # queues every pending and stale track
         for track_id in args.ids:
             queue.enqueue(track_id, HIGH, force=True)
@@ -278,6 +290,7 @@ def _fingerprint(args: argparse.Namespace) -> int:
                 time.sleep(0.2)
     finally:
         queue.stop()
+        rust.stop()
         close_database()
     errors = sum(1 for status in finished.values() if status == "error")
     print(f"{len(finished)} tracks fingerprinted, {errors} failed")

@@ -47,6 +47,7 @@ class Settings:
     chunk_cache_memory_mb: int = 256
     chunk_cache_disk_mb: int = 2048
     log_level: str = "info"
+    fingerprint_servers: str = "auto"
 
     @property
     def sqlite_path(self) -> Path:
@@ -77,6 +78,19 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _fingerprint_servers(value: str) -> str:
+    """'auto', 'none', or host:port[,host:port…] with every port a number."""
+    cleaned = value.strip().lower() if value.strip().lower() in ("auto", "none", "") else None
+    if cleaned is not None:
+        return cleaned or "none"
+    addresses = [item.strip() for item in value.split(",") if item.strip()]
+    for address in addresses:
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) <= 65535:
+            raise ValueError
+    return ",".join(addresses)
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -120,6 +134,8 @@ def _coerce(name: str, value: Any) -> Any:
             return str(value) or None
         if name in ("host", "log_level"):
             return str(value)
+        if name == "fingerprint_servers":
+            return _fingerprint_servers(str(value))
     except (TypeError, ValueError):
         raise ConfigError(f"invalid value for {name}: {value!r}") from None
     raise ConfigError(f"unknown setting {name!r}")
@@ -140,6 +156,7 @@ _ENV = {
     "AURALIS_CHUNK_CACHE_DISK_MB": "chunk_cache_disk_mb",
     "AURALIS_SCAN_ON_START": "scan_on_start",
     "AURALIS_LOG_LEVEL": "log_level",
+    "AURALIS_FINGERPRINT_SERVERS": "fingerprint_servers",
 }
 
 

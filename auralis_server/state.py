@@ -9,6 +9,7 @@ from starlette.requests import Request
 from auralis_server.chunk_cache import ChunkCache
 from auralis_server.config import Settings
 from auralis_server.events import EventBus
+from auralis_server.fingerprint_backend import RustBackend
 from auralis_server.fingerprint_queue import FingerprintQueue
 from auralis_server.plans import PlanSource
 from auralis_server.render import ChunkRenderer
@@ -22,6 +23,7 @@ class AppState:
     scans: ScanJobs
     renderer: ChunkRenderer
     fingerprints: FingerprintQueue
+    rust: RustBackend
     plans: PlanSource
     cache: ChunkCache
 

@@ -27,7 +27,10 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(home))
     for name in list(__import__("os").environ):
-        if name.startswith("AURALIS_") and name != "AURALIS_REQUIRE_AUDIO":
+        if name.startswith("AURALIS_") and name not in (
+            "AURALIS_REQUIRE_AUDIO",
+            "AURALIS_REQUIRE_RUST",
+        ):
             monkeypatch.delenv(name)
 
 
@@ -75,6 +78,7 @@ def settings_for(tmp_path: Path) -> Callable[..., Settings]:
             cache_dir=tmp_path / "cache",
             scan_on_start=False,
             fingerprint_workers=0,  # tests that want background extraction turn it on
+            fingerprint_servers="none",  # the Rust server only where a test asks for it
         )
         return replace(base, **changes)  # type: ignore[arg-type]
 

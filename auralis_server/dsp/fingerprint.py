@@ -18,7 +18,7 @@ from auralis_server.dsp import dynamics, harmonic, loudness, pitch, rhythm, spec
 from auralis_server.dsp.stft import ANALYSIS_RATE_HZ, HOP, Array, power_spectrogram
 from shared.dimensions import DIMENSION_NAMES
 
-ALGORITHM_VERSION = 1
+ALGORITHM_VERSION = 2
 EXCERPT_COUNT = 3
 EXCERPT_S = 20.0
 EXCERPTS_FROM_S = 90.0

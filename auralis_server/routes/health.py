@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -12,15 +13,16 @@ from auralis_server.routes.fingerprints import backend_name
 from auralis_server.state import state_of
 
 
-def health(request: Request) -> JSONResponse:
+async def health(request: Request) -> JSONResponse:
     state = state_of(request)
+    rust = await run_in_threadpool(state.rust.health)
     return JSONResponse(
         {
             "status": "ok",
             "version": __version__,
             "fingerprint_backend": backend_name(state.fingerprints),
             "fingerprint_workers": state.fingerprints.workers,
-            "rust_server": {"configured": False, "reachable": False},
+            "rust_server": rust,
             "tracks": Track.select().count(),
             "scanning": state.scans.running,
             "chunk_seconds": state.settings.chunk_seconds,

@@ -1,5 +1,7 @@
-//! Whole-file decoding for `ComputeFile`, with symphonia (FLAC, WAV, AIFF, Ogg Vorbis, MP3;
-//! gapless trimming on, as the Python server's decoders do).
+//! Whole-file decoding for `ComputeFile`, with symphonia: lossless formats only (FLAC, WAV,
+//! AIFF), which it decodes bit-exactly as libsndfile does. Its lossy decoders disagree with
+//! the Python server's (symphonia's Vorbis clips at full scale and keeps the end padding), so
+//! MP3, Vorbis and Opus are refused as `Unsupported` and their client streams the samples.
 
 use std::fs::File;
 use std::path::Path;

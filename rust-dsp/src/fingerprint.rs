@@ -15,7 +15,7 @@ use crate::stereo::stereo_features;
 use crate::stft::{power_spectrogram, ANALYSIS_RATE_HZ, HOP, N_FFT};
 
 /// Changes whenever any definition changes (the Python reference carries the same number).
-pub const ALGORITHM_VERSION: u32 = 1;
+pub const ALGORITHM_VERSION: u32 = 2;
 pub const EXCERPT_COUNT: usize = 3;
 pub const EXCERPT_S: f64 = 20.0;
 pub const EXCERPTS_FROM_S: f64 = 90.0;

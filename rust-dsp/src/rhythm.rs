@@ -21,8 +21,9 @@ const REFINE_MULTIPLES: usize = 8;
 const PEAK_DELTA: f64 = 0.07;
 const PEAK_WAIT_S: f64 = 0.03;
 const PEAK_MEAN_S: f64 = 0.2;
-/// Flux below this is numerical noise of a steady sound, not an onset.
-pub const MIN_ONSET_STRENGTH: f64 = 0.01;
+/// Flux below this is the shimmer of a steady sound (a held chord reads up to ~0.02), not an
+/// onset; real onsets in music read 0.3–3.
+pub const MIN_ONSET_STRENGTH: f64 = 0.05;
 
 pub struct RhythmFeatures {
     pub tempo_bpm: f64,

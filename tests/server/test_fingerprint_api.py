@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from auralis_server.db import Track
+from auralis_server.dsp.fingerprint import ALGORITHM_VERSION
 from shared.dimensions import DIMENSION_NAMES
 from tests.conftest import LiveServer, write_audio
 from tests.server.conftest import Library, ServerProcess
@@ -47,7 +48,7 @@ def test_post_queues_high_and_get_returns_the_named_values(
     assert (
         body["values"]["stereo_width"] == 0.0 and body["values"]["phase_correlation"] == 1.0
     )  # mono
-    assert body["algorithm_version"] == 1 and body["computed_at"].endswith("Z")
+    assert body["algorithm_version"] == ALGORITHM_VERSION and body["computed_at"].endswith("Z")
 
     def settled() -> bool:
         counts = httpx.get(f"{server.url}/api/fingerprints/status").json()["counts"]

@@ -2,9 +2,11 @@
 //!
 //! Prints `listening on ADDR` on stdout once bound (port 0 picks a free one, which is how
 //! `auralis-server` starts it), serves `auralis.fingerprint.v1.Fingerprinter` and
-//! `grpc.health.v1.Health`, and stops cleanly on SIGTERM or Ctrl-C.
+//! `grpc.health.v1.Health`, and stops cleanly on SIGTERM or Ctrl-C — and, with
+//! `--exit-with-stdin`, when its standard input closes, so a supervised server never
+//! outlives a parent that was killed.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::SocketAddr;
 
 use auralis_dsp::proto::fingerprinter_server::FingerprinterServer;
@@ -13,15 +15,22 @@ use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio_stream::wrappers::TcpListenerStream;
 
-const USAGE: &str = "usage: auralis-dsp-server [--listen HOST:PORT]";
+const USAGE: &str = "usage: auralis-dsp-server [--listen HOST:PORT] [--exit-with-stdin]";
 const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 
-fn parse_listen() -> Result<SocketAddr, String> {
+struct Options {
+    listen: SocketAddr,
+    exit_with_stdin: bool,
+}
+
+fn parse_options() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
     let mut listen = "127.0.0.1:50051".to_string();
+    let mut exit_with_stdin = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--listen" => listen = args.next().ok_or(USAGE)?,
+            "--exit-with-stdin" => exit_with_stdin = true,
             "--version" => {
                 println!("auralis-dsp-server {}", env!("CARGO_PKG_VERSION"));
                 std::process::exit(0);
@@ -33,18 +42,37 @@ fn parse_listen() -> Result<SocketAddr, String> {
             other => return Err(format!("unknown argument {other:?}; {USAGE}")),
         }
     }
-    listen.parse().map_err(|_| format!("--listen wants HOST:PORT, got {listen:?}"))
+    let listen = listen.parse().map_err(|_| format!("--listen wants HOST:PORT, got {listen:?}"))?;
+    Ok(Options { listen, exit_with_stdin })
+}
+
+/// Resolves once standard input reaches end of file (or fails). The blocking read runs on
+/// a plain thread: tokio's own stdin would keep the runtime from shutting down.
+async fn stdin_closed() {
+    let (closed, notified) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 256];
+        let mut stdin = std::io::stdin();
+        while let Ok(read) = stdin.read(&mut buffer) {
+            if read == 0 {
+                break;
+            }
+        }
+        let _ = closed.send(());
+    });
+    let _ = notified.await;
 }
 
 #[tokio::main]
 async fn main() {
-    let address = match parse_listen() {
-        Ok(address) => address,
+    let options = match parse_options() {
+        Ok(options) => options,
         Err(message) => {
             eprintln!("auralis-dsp-server: {message}");
             std::process::exit(2);
         }
     };
+    let address = options.listen;
     let listener = match TcpListener::bind(address).await {
         Ok(listener) => listener,
         Err(e) => {
@@ -60,11 +88,20 @@ async fn main() {
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
     println!("listening on {bound}");
     std::io::stdout().flush().ok();
-    let shutdown = async {
+    let exit_with_stdin = options.exit_with_stdin;
+    let shutdown = async move {
         let mut terminate = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        let orphaned = async {
+            if exit_with_stdin {
+                stdin_closed().await
+            } else {
+                std::future::pending::<()>().await
+            }
+        };
         tokio::select! {
             _ = terminate.recv() => {}
             _ = tokio::signal::ctrl_c() => {}
+            _ = orphaned => {}
         }
     };
     let served = tonic::transport::Server::builder()
@@ -76,4 +113,6 @@ async fn main() {
         eprintln!("auralis-dsp-server: {e}");
         std::process::exit(1);
     }
+    // Exit now rather than wait on the stdin thread's blocking read.
+    std::process::exit(0);
 }
