@@ -2,6 +2,8 @@
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 export VENV
+# rustup's cargo, for shells that do not have it on PATH.
+export PATH := $(PATH):$(HOME)/.cargo/bin
 
 .PHONY: setup setup-test run test lint bench clean
 
@@ -18,7 +20,7 @@ lint: setup
 	@$(VENV)/bin/ruff check .
 
 test: setup-test lint
-	@if [ -d rust-dsp ] && command -v cargo >/dev/null; then cd rust-dsp && cargo test --quiet; fi
+	@if [ -d rust-dsp ] && command -v cargo >/dev/null; then cd rust-dsp && cargo test --release --quiet; fi
 	@$(PYTHON) -m pytest $(PYTEST_ARGS)
 
 bench: setup

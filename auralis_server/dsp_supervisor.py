@@ -125,21 +125,24 @@ class DspSupervisor:
             if self._stopping:
                 _end(process)
                 return process.returncode
-        assert process.stdout is not None
-        first_line = process.stdout.readline().strip()
-        match = _LISTENING.match(first_line)
-        if match is None:
-            log.error("%s did not start: %r", BINARY_NAME, first_line)
+        try:
+            assert process.stdout is not None
+            first_line = process.stdout.readline().strip()
+            match = _LISTENING.match(first_line)
+            if match is None:
+                log.error("%s did not start: %r", BINARY_NAME, first_line)
+                return process.returncode
+            with self._condition:
+                self._address = match.group(1)
+                self._condition.notify_all()
+            log.info("%s (pid %d) listening on %s", BINARY_NAME, process.pid, match.group(1))
+            return process.wait()
+        finally:
             _end(process)
-            return process.returncode
-        with self._condition:
-            self._address = match.group(1)
-            self._condition.notify_all()
-        log.info("%s (pid %d) listening on %s", BINARY_NAME, process.pid, match.group(1))
-        return process.wait()
 
 
 def _end(process: subprocess.Popen[str]) -> None:
+    """Stop the child if it runs, reap it, and close our ends of its pipes."""
     if process.poll() is None:
         process.terminate()
         try:

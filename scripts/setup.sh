@@ -14,7 +14,8 @@ if [ "$mode" = test ]; then
   system_packages+=(asc-music drascula-music tmux)
 fi
 if [ -d rust-dsp ]; then
-  system_packages+=(protobuf-compiler)
+  # protoc for the gRPC code, libsoxr for the same resampler python-soxr uses.
+  system_packages+=(protobuf-compiler libsoxr-dev)
 fi
 
 missing=()
@@ -51,6 +52,10 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 
 if [ -d rust-dsp ]; then
+  # rustup installs cargo in ~/.cargo/bin, which a non-login shell may not have on PATH.
+  if ! command -v cargo >/dev/null && [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
   if command -v cargo >/dev/null; then
     (cd rust-dsp && cargo build --release --quiet)
   else
