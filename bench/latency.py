@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -26,6 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.server import serve, stop  # noqa: E402
 
 TRACK_S = 180.0
 
@@ -80,32 +80,7 @@ def _prepare(tmp: Path) -> tuple[Path, list[int]]:
 
 
 def _serve(music: Path, data: Path) -> tuple[subprocess.Popen[str], str]:
-    command = [
-        sys.executable,
-        "-m",
-        "auralis_server.cli",
-        "serve",
-        "--port",
-        "0",
-        "--no-scan",
-        "--music",
-        str(music),
-        "--data-dir",
-        str(data),
-        "--log-level",
-        "warning",
-    ]
-    env = {**os.environ, "AURALIS_FINGERPRINT_WORKERS": "0"}
-    server = subprocess.Popen(
-        command, stderr=subprocess.PIPE, text=True, env=env, cwd=Path(__file__).resolve().parents[1]
-    )
-    assert server.stderr is not None
-    for line in server.stderr:
-        match = re.search(r"(http://127\.0\.0\.1:\d+)\s*$", line)
-        if match:
-            time.sleep(0.5)  # uvicorn is up right after it prints
-            return server, match.group(1)
-    raise SystemExit("the server did not start")
+    return serve(music, data, "--no-scan", env={"AURALIS_FINGERPRINT_WORKERS": "0"})
 
 
 async def _tui_key_to_sound(url: str, track_id: int) -> dict[str, float]:
@@ -169,8 +144,7 @@ def main() -> None:
             seek_s = asyncio.run(_first_sample_s(url, second, start_s=97.3))
             cold_s = asyncio.run(_first_sample_s(url, cold))
         finally:
-            server.terminate()
-            server.wait(20)
+            stop(server)
     print("through a real server in another process; the TUI in a process of its own")
     print(f"{'measure':<58}{'measured':>10}{'target':>10}")
     for label, value, target in (

@@ -13,14 +13,17 @@ use crate::proto::{AudioBlock, FileRequest, Fingerprint as FingerprintReply, Inf
 
 pub const MAX_CHANNELS: u32 = 32;
 
-#[derive(Default)]
-pub struct FingerprintService;
+/// `serve_files`: whether `ComputeFile` may read paths (on by default only for a loopback
+/// listener: a server open to the network should not read files for anyone who asks).
+pub struct FingerprintService {
+    pub serve_files: bool,
+}
 
-fn reply(track_id: i64, v: Fingerprint, started: Instant) -> FingerprintReply {
+fn reply(track_id: i64, v: Fingerprint, compute_seconds: f64) -> FingerprintReply {
     FingerprintReply {
         track_id,
         algorithm_version: ALGORITHM_VERSION,
-        compute_seconds: started.elapsed().as_secs_f64(),
+        compute_seconds,
         sub_bass_pct: v[0],
         bass_pct: v[1],
         low_mid_pct: v[2],
@@ -49,12 +52,15 @@ fn reply(track_id: i64, v: Fingerprint, started: Instant) -> FingerprintReply {
     }
 }
 
-/// The CPU work off the async runtime's threads.
-async fn compute_blocking(audio: Audio) -> Result<Fingerprint, Status> {
-    tokio::task::spawn_blocking(move || compute_fingerprint(&audio))
-        .await
-        .map_err(|e| Status::internal(format!("fingerprint task failed: {e}")))?
-        .map_err(Status::invalid_argument)
+/// The CPU work off the async runtime's threads: the values and the seconds the DSP took.
+async fn compute_blocking(audio: Audio) -> Result<(Fingerprint, f64), Status> {
+    tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        compute_fingerprint(&audio).map(|values| (values, started.elapsed().as_secs_f64()))
+    })
+    .await
+    .map_err(|e| Status::internal(format!("fingerprint task failed: {e}")))?
+    .map_err(Status::invalid_argument)
 }
 
 fn append_samples(pcm: &mut Vec<f32>, bytes: &[u8]) -> Result<(), Status> {
@@ -68,7 +74,6 @@ fn append_samples(pcm: &mut Vec<f32>, bytes: &[u8]) -> Result<(), Status> {
 #[tonic::async_trait]
 impl Fingerprinter for FingerprintService {
     async fn compute(&self, request: Request<Streaming<AudioBlock>>) -> Result<Response<FingerprintReply>, Status> {
-        let started = Instant::now();
         let mut blocks = request.into_inner();
         let first = blocks.message().await?.ok_or_else(|| Status::invalid_argument("the stream carried no block"))?;
         let header = first.header.ok_or_else(|| Status::invalid_argument("the first block has no header"))?;
@@ -92,12 +97,16 @@ impl Fingerprinter for FingerprintService {
         }
         let audio = Audio::from_interleaved(&pcm, channels, header.sample_rate_hz);
         drop(pcm);
-        let values = compute_blocking(audio).await?;
-        Ok(Response::new(reply(header.track_id, values, started)))
+        let (values, seconds) = compute_blocking(audio).await?;
+        Ok(Response::new(reply(header.track_id, values, seconds)))
     }
 
     async fn compute_file(&self, request: Request<FileRequest>) -> Result<Response<FingerprintReply>, Status> {
-        let started = Instant::now();
+        if !self.serve_files {
+            return Err(Status::permission_denied(
+                "this server does not read files (it listens off loopback); stream the samples with Compute",
+            ));
+        }
         let FileRequest { track_id, path } = request.into_inner();
         let path = PathBuf::from(path);
         let audio = tokio::task::spawn_blocking(move || decode_file(&path))
@@ -108,8 +117,8 @@ impl Fingerprinter for FingerprintService {
                 DecodeError::Unsupported(m) => Status::unimplemented(m),
                 DecodeError::Corrupt(m) => Status::invalid_argument(m),
             })?;
-        let values = compute_blocking(audio).await?;
-        Ok(Response::new(reply(track_id, values, started)))
+        let (values, seconds) = compute_blocking(audio).await?;
+        Ok(Response::new(reply(track_id, values, seconds)))
     }
 
     async fn info(&self, _request: Request<InfoRequest>) -> Result<Response<InfoReply>, Status> {
@@ -117,5 +126,54 @@ impl Fingerprinter for FingerprintService {
             crate_version: env!("CARGO_PKG_VERSION").to_string(),
             algorithm_version: ALGORITHM_VERSION,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wav_of_a_tone(path: &std::path::Path) {
+        // 16-bit mono PCM WAV, 2 s of 440 Hz at 22 050 Hz.
+        let samples: Vec<i16> = (0..44100)
+            .map(|i| ((i as f64 * 2.0 * std::f64::consts::PI * 440.0 / 22050.0).sin() * 16000.0) as i16)
+            .collect();
+        let data_bytes = (samples.len() * 2) as u32;
+        let mut bytes = Vec::new();
+        bytes.extend(b"RIFF");
+        bytes.extend((36 + data_bytes).to_le_bytes());
+        bytes.extend(b"WAVEfmt ");
+        bytes.extend(16u32.to_le_bytes());
+        bytes.extend(1u16.to_le_bytes());
+        bytes.extend(1u16.to_le_bytes());
+        bytes.extend(22050u32.to_le_bytes());
+        bytes.extend((22050u32 * 2).to_le_bytes());
+        bytes.extend(2u16.to_le_bytes());
+        bytes.extend(16u16.to_le_bytes());
+        bytes.extend(b"data");
+        bytes.extend(data_bytes.to_le_bytes());
+        for s in samples {
+            bytes.extend(s.to_le_bytes());
+        }
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    #[tokio::test]
+    async fn compute_file_reads_a_wav_and_only_when_allowed() {
+        let path = std::env::temp_dir().join(format!("auralis-dsp-test-{}.wav", std::process::id()));
+        wav_of_a_tone(&path);
+        let request = || Request::new(FileRequest { track_id: 3, path: path.display().to_string() });
+        let reply = FingerprintService { serve_files: true }.compute_file(request()).await.unwrap().into_inner();
+        assert_eq!(reply.track_id, 3);
+        assert_eq!(reply.algorithm_version, ALGORITHM_VERSION);
+        assert!(reply.pitch_stability > 0.95 && reply.stereo_width == 0.0);
+        let refused = FingerprintService { serve_files: false }.compute_file(request()).await.unwrap_err();
+        assert_eq!(refused.code(), tonic::Code::PermissionDenied);
+        let missing = FingerprintService { serve_files: true }
+            .compute_file(Request::new(FileRequest { track_id: 1, path: "/nonexistent.flac".into() }))
+            .await
+            .unwrap_err();
+        assert_eq!(missing.code(), tonic::Code::NotFound);
+        std::fs::remove_file(&path).unwrap();
     }
 }

@@ -15,22 +15,26 @@ use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio_stream::wrappers::TcpListenerStream;
 
-const USAGE: &str = "usage: auralis-dsp-server [--listen HOST:PORT] [--exit-with-stdin]";
+const USAGE: &str = "usage: auralis-dsp-server [--listen HOST:PORT] [--exit-with-stdin] [--serve-files]";
 const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 
 struct Options {
     listen: SocketAddr,
     exit_with_stdin: bool,
+    /// ComputeFile off loopback too (by default a server open to the network reads no files).
+    serve_files: bool,
 }
 
 fn parse_options() -> Result<Options, String> {
     let mut args = std::env::args().skip(1);
     let mut listen = "127.0.0.1:50051".to_string();
     let mut exit_with_stdin = false;
+    let mut serve_files = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--listen" => listen = args.next().ok_or(USAGE)?,
             "--exit-with-stdin" => exit_with_stdin = true,
+            "--serve-files" => serve_files = true,
             "--version" => {
                 println!("auralis-dsp-server {}", env!("CARGO_PKG_VERSION"));
                 std::process::exit(0);
@@ -42,8 +46,9 @@ fn parse_options() -> Result<Options, String> {
             other => return Err(format!("unknown argument {other:?}; {USAGE}")),
         }
     }
-    let listen = listen.parse().map_err(|_| format!("--listen wants HOST:PORT, got {listen:?}"))?;
-    Ok(Options { listen, exit_with_stdin })
+    let listen: SocketAddr = listen.parse().map_err(|_| format!("--listen wants HOST:PORT, got {listen:?}"))?;
+    let serve_files = serve_files || listen.ip().is_loopback();
+    Ok(Options { listen, exit_with_stdin, serve_files })
 }
 
 /// Resolves once standard input reaches end of file (or fails). The blocking read runs on
@@ -83,7 +88,7 @@ async fn main() {
     let bound = listener.local_addr().expect("bound address");
     let (mut reporter, health) = tonic_health::server::health_reporter();
     reporter.set_serving::<FingerprinterServer<FingerprintService>>().await;
-    let service = FingerprinterServer::new(FingerprintService)
+    let service = FingerprinterServer::new(FingerprintService { serve_files: options.serve_files })
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
     println!("listening on {bound}");
