@@ -65,9 +65,10 @@ class DspSupervisor:
         self._thread.start()
 
     def wait_until_up(self, timeout_s: float = START_TIMEOUT_S) -> bool:
+        """True once the child listens; False at the timeout or as soon as a start failed."""
         deadline = time.monotonic() + timeout_s
         with self._condition:
-            while self._address is None and not self._stopping:
+            while self._address is None and not self._stopping and self.restarts == 0:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
@@ -99,7 +100,9 @@ class DspSupervisor:
                     return
             if time.monotonic() - started > STABLE_AFTER_S:
                 backoff_s = self._min_backoff_s
-            self.restarts += 1
+            with self._condition:
+                self.restarts += 1
+                self._condition.notify_all()
             log.warning(
                 "%s exited (code %s); restarting in %.2f s", BINARY_NAME, exit_code, backoff_s
             )

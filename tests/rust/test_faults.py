@@ -164,3 +164,20 @@ def test_a_40_minute_track_streams_through(rust_server: RustServer) -> None:
     assert abs(values["lufs"] - -20.0) < 0.1  # EBU: a 1 kHz tone's level, both channels
     assert abs(values["silence_ratio"] - 0.25) < 0.001  # the last 10 of 40 minutes arrived
     assert abs(values["crest_db"] - 3.01) < 0.05
+
+
+def test_a_binary_that_cannot_start_is_reported_at_once_and_retried(tmp_path: Path) -> None:
+    broken = tmp_path / "auralis-dsp-server"
+    broken.write_text(
+        "#!/bin/sh\necho 'error while loading shared libraries: libsoxr.so.0'\nexit 127\n"
+    )
+    broken.chmod(0o755)
+    supervisor = DspSupervisor(broken, min_backoff_s=0.05)
+    supervisor.start()
+    try:
+        started = time.monotonic()
+        assert supervisor.wait_until_up(timeout_s=10) is False
+        assert time.monotonic() - started < 5 and supervisor.address is None
+        _wait(lambda: supervisor.restarts >= 2, what="a retry")
+    finally:
+        supervisor.stop()
