@@ -9,5 +9,10 @@ fn main() {
             out.write_all(&(c[i] as f32).to_le_bytes()).unwrap();
         }
     }
-    eprintln!("{} frames, {} channels, {} Hz", audio.frames(), audio.channel_count(), audio.rate_hz);
+    eprintln!(
+        "{} frames, {} channels, {} Hz",
+        audio.frames(),
+        audio.channel_count(),
+        audio.rate_hz
+    );
 }

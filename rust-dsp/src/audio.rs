@@ -11,7 +11,10 @@ impl Audio {
     pub fn new(channels: Vec<Vec<f64>>, rate_hz: u32) -> Self {
         assert!(!channels.is_empty(), "audio needs at least one channel");
         let frames = channels[0].len();
-        assert!(channels.iter().all(|c| c.len() == frames), "channels differ in length");
+        assert!(
+            channels.iter().all(|c| c.len() == frames),
+            "channels differ in length"
+        );
         Audio { channels, rate_hz }
     }
 
@@ -20,7 +23,11 @@ impl Audio {
         assert!(channel_count > 0);
         let frames = samples.len() / channel_count;
         let channels = (0..channel_count)
-            .map(|c| (0..frames).map(|i| samples[i * channel_count + c] as f64).collect())
+            .map(|c| {
+                (0..frames)
+                    .map(|i| samples[i * channel_count + c] as f64)
+                    .collect()
+            })
             .collect();
         Audio::new(channels, rate_hz)
     }
@@ -43,7 +50,11 @@ impl Audio {
 
     /// Mean square over every sample of every channel.
     pub fn mean_square(&self) -> f64 {
-        let total: f64 = self.channels.iter().map(|c| c.iter().map(|x| x * x).sum::<f64>()).sum();
+        let total: f64 = self
+            .channels
+            .iter()
+            .map(|c| c.iter().map(|x| x * x).sum::<f64>())
+            .sum();
         total / (self.frames() * self.channel_count()) as f64
     }
 }

@@ -27,19 +27,25 @@ pub enum DecodeError {
 impl std::fmt::Display for DecodeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            DecodeError::Unreadable(m) | DecodeError::Unsupported(m) | DecodeError::Corrupt(m) => f.write_str(m),
+            DecodeError::Unreadable(m) | DecodeError::Unsupported(m) | DecodeError::Corrupt(m) => {
+                f.write_str(m)
+            }
         }
     }
 }
 
 pub fn decode_file(path: &Path) -> Result<Audio, DecodeError> {
-    let file = File::open(path).map_err(|e| DecodeError::Unreadable(format!("{}: {e}", path.display())))?;
+    let file = File::open(path)
+        .map_err(|e| DecodeError::Unreadable(format!("{}: {e}", path.display())))?;
     let stream = MediaSourceStream::new(Box::new(file), Default::default());
     let mut hint = Hint::new();
     if let Some(extension) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(extension);
     }
-    let options = FormatOptions { enable_gapless: true, ..Default::default() };
+    let options = FormatOptions {
+        enable_gapless: true,
+        ..Default::default()
+    };
     let probed = symphonia::default::get_probe()
         .format(&hint, stream, &options, &MetadataOptions::default())
         .map_err(|e| DecodeError::Unsupported(format!("{}: {e}", path.display())))?;
@@ -78,7 +84,10 @@ pub fn decode_file(path: &Path) -> Result<Audio, DecodeError> {
             channels = vec![Vec::new(); count];
         }
         let needed = decoded.capacity() as u64;
-        if buffer.as_ref().map_or(true, |b| b.capacity() < needed as usize * count) {
+        if buffer
+            .as_ref()
+            .map_or(true, |b| b.capacity() < needed as usize * count)
+        {
             buffer = Some(SampleBuffer::new(needed, spec));
         }
         let samples = buffer.as_mut().unwrap();
@@ -90,7 +99,10 @@ pub fn decode_file(path: &Path) -> Result<Audio, DecodeError> {
         }
     }
     if channels.is_empty() || channels[0].is_empty() || rate_hz == 0 {
-        return Err(DecodeError::Corrupt(format!("{}: no audio could be decoded", path.display())));
+        return Err(DecodeError::Corrupt(format!(
+            "{}: no audio could be decoded",
+            path.display()
+        )));
     }
     Ok(Audio::new(channels, rate_hz))
 }

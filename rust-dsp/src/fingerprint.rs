@@ -91,7 +91,10 @@ fn heavy_features(mono: &[f32], spectrogram: &crate::stft::Spectrogram) -> (f64,
             harmonic_percussive_energy(&spectrogram.slice(first.min(last), last))
         })
         .collect();
-    let f0: Vec<f64> = spans.iter().flat_map(|&(start, stop)| yin(&mono[start..stop])).collect();
+    let f0: Vec<f64> = spans
+        .iter()
+        .flat_map(|&(start, stop)| yin(&mono[start..stop]))
+        .collect();
     (harmonic_ratio(&energies), pitch_stability(&f0))
 }
 
@@ -106,13 +109,25 @@ pub fn compute_fingerprint(audio: &Audio) -> Result<Fingerprint, String> {
             let mono = analysis_signal(audio)?;
             let spectrogram = power_spectrogram(&mono, N_FFT, HOP);
             let ((bands, shape, chroma), (rhythm, heavy)) = rayon::join(
-                || (band_features(&spectrogram), shape_features(&spectrogram), chroma_energy(&spectrogram)),
-                || rayon::join(|| rhythm_features(&mono), || heavy_features(&mono, &spectrogram)),
+                || {
+                    (
+                        band_features(&spectrogram),
+                        shape_features(&spectrogram),
+                        chroma_energy(&spectrogram),
+                    )
+                },
+                || {
+                    rayon::join(
+                        || rhythm_features(&mono),
+                        || heavy_features(&mono, &spectrogram),
+                    )
+                },
             );
             Ok((bands, shape, chroma, rhythm, heavy))
         },
     );
-    let ((level, (width, correlation)), (bands, shape, chroma, rhythm, (harmonic, pitch))) = (levels, analysis?);
+    let ((level, (width, correlation)), (bands, shape, chroma, rhythm, (harmonic, pitch))) =
+        (levels, analysis?);
     let values: Fingerprint = [
         bands.bands[0],
         bands.bands[1],
@@ -140,8 +155,12 @@ pub fn compute_fingerprint(audio: &Audio) -> Result<Fingerprint, String> {
         width,
         correlation,
     ];
-    let bad: Vec<&str> =
-        DIMENSION_NAMES.iter().zip(&values).filter(|(_, v)| !v.is_finite()).map(|(n, _)| *n).collect();
+    let bad: Vec<&str> = DIMENSION_NAMES
+        .iter()
+        .zip(&values)
+        .filter(|(_, v)| !v.is_finite())
+        .map(|(n, _)| *n)
+        .collect();
     if !bad.is_empty() {
         return Err(format!("non-finite values for {}", bad.join(", ")));
     }

@@ -71,13 +71,19 @@ mod tests {
     #[test]
     fn a_tone_is_harmonic_and_clicks_are_percussive() {
         let rate = 22050.0;
-        let tone: Vec<f32> = (0..22050 * 3).map(|i| (2.0 * std::f64::consts::PI * 440.0 * i as f64 / rate).sin() as f32).collect();
+        let tone: Vec<f32> = (0..22050 * 3)
+            .map(|i| (2.0 * std::f64::consts::PI * 440.0 * i as f64 / rate).sin() as f32)
+            .collect();
         let mut clicks = vec![0.0f32; 22050 * 3];
         for start in (0..clicks.len()).step_by(11025) {
             clicks[start] = 1.0;
         }
-        let tone_ratio = harmonic_ratio(&[harmonic_percussive_energy(&power_spectrogram(&tone, N_FFT, HOP))]);
-        let click_ratio = harmonic_ratio(&[harmonic_percussive_energy(&power_spectrogram(&clicks, N_FFT, HOP))]);
+        let tone_ratio = harmonic_ratio(&[harmonic_percussive_energy(&power_spectrogram(
+            &tone, N_FFT, HOP,
+        ))]);
+        let click_ratio = harmonic_ratio(&[harmonic_percussive_energy(&power_spectrogram(
+            &clicks, N_FFT, HOP,
+        ))]);
         assert!(tone_ratio > 0.9, "{tone_ratio}");
         assert!(click_ratio < 0.2, "{click_ratio}");
     }

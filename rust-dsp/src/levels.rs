@@ -3,8 +3,8 @@
 
 use crate::audio::Audio;
 use crate::loudness::{
-    channel_weights, gated_loudness, k_weighted_squares, loudness_of, short_term_loudness, window_powers,
-    ABSOLUTE_GATE_LUFS, BLOCK_HOP_S, BLOCK_S,
+    channel_weights, gated_loudness, k_weighted_squares, loudness_of, short_term_loudness,
+    window_powers, ABSOLUTE_GATE_LUFS, BLOCK_HOP_S, BLOCK_S,
 };
 
 pub const SILENCE_DBFS: f64 = -60.0;
@@ -26,7 +26,12 @@ pub struct LevelFeatures {
 /// 20·log10(peak / RMS), RMS over 400 ms blocks above −70 LUFS (all of a shorter signal).
 /// `block_mean_squares` are channel-averaged raw mean squares of the blocks whose
 /// K-weighted loudness is `block_lufs`. Silence reads 0 dB.
-pub fn crest_db(peak: f64, block_mean_squares: &[f64], block_lufs: &[f64], whole_mean_square: f64) -> f64 {
+pub fn crest_db(
+    peak: f64,
+    block_mean_squares: &[f64],
+    block_lufs: &[f64],
+    whole_mean_square: f64,
+) -> f64 {
     if peak == 0.0 {
         return 0.0;
     }
@@ -36,7 +41,11 @@ pub fn crest_db(peak: f64, block_mean_squares: &[f64], block_lufs: &[f64], whole
         .filter(|(_, &l)| l > ABSOLUTE_GATE_LUFS)
         .map(|(&m, _)| m)
         .collect();
-    let mean_square = if gated.is_empty() { whole_mean_square } else { gated.iter().sum::<f64>() / gated.len() as f64 };
+    let mean_square = if gated.is_empty() {
+        whole_mean_square
+    } else {
+        gated.iter().sum::<f64>() / gated.len() as f64
+    };
     if mean_square > 0.0 {
         20.0 * (peak / mean_square.sqrt()).log10()
     } else {
@@ -48,7 +57,11 @@ pub fn crest_db(peak: f64, block_mean_squares: &[f64], block_lufs: &[f64], whole
 /// shorter than one window is one window).
 fn frame_stats(audio: &Audio, frame: usize) -> (Vec<f64>, Vec<f64>) {
     let frames = audio.frames();
-    let (count, length) = if frames >= frame { (frames / frame, frame) } else { (1, frames) };
+    let (count, length) = if frames >= frame {
+        (frames / frame, frame)
+    } else {
+        (1, frames)
+    };
     (0..count)
         .map(|w| {
             let (mut sum, mut peak) = (0.0f64, 0.0f64);
@@ -66,7 +79,10 @@ fn frame_stats(audio: &Audio, frame: usize) -> (Vec<f64>, Vec<f64>) {
 fn mean_and_std(values: &[f64]) -> (f64, f64) {
     let n = values.len() as f64;
     let mean = values.iter().sum::<f64>() / n;
-    (mean, (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt())
+    (
+        mean,
+        (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt(),
+    )
 }
 
 /// Fraction of 100 ms frames whose RMS (all channels) is below −60 dBFS.
@@ -85,16 +101,26 @@ pub fn per_second_features(audio: &Audio) -> (f64, f64) {
         .filter(|(&m, _)| m >= silence_power())
         .map(|(&m, &p)| 10.0 * (p * p / m).log10())
         .collect();
-    let variation = if crests.len() >= 2 { mean_and_std(&crests).1 } else { 0.0 };
+    let variation = if crests.len() >= 2 {
+        mean_and_std(&crests).1
+    } else {
+        0.0
+    };
     let (mean_peak, std_peak) = mean_and_std(&peaks);
-    let consistency = if mean_peak > 0.0 { 1.0 / (1.0 + std_peak / mean_peak) } else { 1.0 };
+    let consistency = if mean_peak > 0.0 {
+        1.0 / (1.0 + std_peak / mean_peak)
+    } else {
+        1.0
+    };
     (variation, consistency)
 }
 
 /// Std (LU) of 3 s short-term loudness over windows above −70 LUFS and −20 LU relative.
 pub fn loudness_variation(k_squares: &[Vec<f64>], rate_hz: u32) -> f64 {
-    let lufs: Vec<f64> =
-        short_term_loudness(k_squares, rate_hz).into_iter().filter(|&l| l > ABSOLUTE_GATE_LUFS).collect();
+    let lufs: Vec<f64> = short_term_loudness(k_squares, rate_hz)
+        .into_iter()
+        .filter(|&l| l > ABSOLUTE_GATE_LUFS)
+        .collect();
     if lufs.len() < 2 {
         return 0.0;
     }
@@ -112,14 +138,26 @@ pub fn level_features(audio: &Audio) -> LevelFeatures {
     let k_squares = k_weighted_squares(audio);
     let weights = channel_weights(audio.channel_count());
     let k_blocks = window_powers(&k_squares, audio.rate_hz, BLOCK_S, BLOCK_HOP_S);
-    let raw_squares: Vec<Vec<f64>> = audio.channels.iter().map(|c| c.iter().map(|x| x * x).collect()).collect();
+    let raw_squares: Vec<Vec<f64>> = audio
+        .channels
+        .iter()
+        .map(|c| c.iter().map(|x| x * x).collect())
+        .collect();
     let raw_blocks = window_powers(&raw_squares, audio.rate_hz, BLOCK_S, BLOCK_HOP_S);
     let block_lufs: Vec<f64> = k_blocks.iter().map(|b| loudness_of(b, &weights)).collect();
-    let block_mean_squares: Vec<f64> = raw_blocks.iter().map(|b| b.iter().sum::<f64>() / b.len() as f64).collect();
+    let block_mean_squares: Vec<f64> = raw_blocks
+        .iter()
+        .map(|b| b.iter().sum::<f64>() / b.len() as f64)
+        .collect();
     let (dynamic_range_variation, peak_consistency) = per_second_features(audio);
     LevelFeatures {
         lufs: gated_loudness(&k_blocks, &weights),
-        crest_db: crest_db(audio.peak(), &block_mean_squares, &block_lufs, audio.mean_square()),
+        crest_db: crest_db(
+            audio.peak(),
+            &block_mean_squares,
+            &block_lufs,
+            audio.mean_square(),
+        ),
         silence_ratio: silence_ratio(audio),
         dynamic_range_variation,
         loudness_variation_std: loudness_variation(&k_squares, audio.rate_hz),
@@ -132,7 +170,9 @@ mod tests {
     use super::*;
 
     fn sine(amplitude: f64, seconds: f64) -> Vec<f64> {
-        (0..(seconds * 44100.0) as usize).map(|i| amplitude * (2.0 * std::f64::consts::PI * 441.0 * i as f64 / 44100.0).sin()).collect()
+        (0..(seconds * 44100.0) as usize)
+            .map(|i| amplitude * (2.0 * std::f64::consts::PI * 441.0 * i as f64 / 44100.0).sin())
+            .collect()
     }
 
     #[test]
@@ -149,6 +189,8 @@ mod tests {
     fn half_silence_is_half_silent() {
         let mut signal = sine(0.25, 10.0);
         signal.extend(vec![0.0; 441000]);
-        assert!((silence_ratio(&Audio::new(vec![signal.clone(), signal], 44100)) - 0.5).abs() < 0.001);
+        assert!(
+            (silence_ratio(&Audio::new(vec![signal.clone(), signal], 44100)) - 0.5).abs() < 0.001
+        );
     }
 }

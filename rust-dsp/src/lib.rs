@@ -6,6 +6,7 @@
 
 pub mod audio;
 pub mod decode;
+pub mod edges;
 pub mod fingerprint;
 pub mod harmonic;
 pub mod levels;

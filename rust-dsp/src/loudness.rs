@@ -21,7 +21,8 @@ const SURROUND_GAIN: f64 = 1.41;
 /// The two K-weighting sections (shelf, then high-pass) for `rate_hz`.
 pub fn k_weighting_sos(rate_hz: u32) -> [Section; 2] {
     let rate = rate_hz as f64;
-    let (shelf_hz, shelf_gain_db, shelf_q) = (1681.974450955533, 3.999843853973347, 0.7071752369554196);
+    let (shelf_hz, shelf_gain_db, shelf_q) =
+        (1681.974450955533, 3.999843853973347, 0.7071752369554196);
     let k = (std::f64::consts::PI * shelf_hz / rate).tan();
     let vh = 10f64.powf(shelf_gain_db / 20.0);
     let vb = vh.powf(0.4996667741545416);
@@ -37,7 +38,14 @@ pub fn k_weighting_sos(rate_hz: u32) -> [Section; 2] {
     let (highpass_hz, highpass_q) = (38.13547087602444, 0.5003270373238773);
     let k = (std::f64::consts::PI * highpass_hz / rate).tan();
     let a0 = 1.0 + k / highpass_q + k * k;
-    let highpass = [1.0, -2.0, 1.0, 1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / highpass_q + k * k) / a0];
+    let highpass = [
+        1.0,
+        -2.0,
+        1.0,
+        1.0,
+        2.0 * (k * k - 1.0) / a0,
+        (1.0 - k / highpass_q + k * k) / a0,
+    ];
     [shelf, highpass]
 }
 
@@ -56,7 +64,12 @@ pub fn k_weighted_squares(audio: &Audio) -> Vec<Vec<f64>> {
     audio
         .channels
         .par_iter()
-        .map(|channel| sosfilt(&sections, channel).into_iter().map(|y| y * y).collect())
+        .map(|channel| {
+            sosfilt(&sections, channel)
+                .into_iter()
+                .map(|y| y * y)
+                .collect()
+        })
         .collect()
 }
 
@@ -65,7 +78,12 @@ pub fn k_weighted_squares(audio: &Audio) -> Vec<Vec<f64>> {
 /// When the window is a whole number of hops (400 ms / 100 ms, 3 s / 1 s at every common
 /// rate) windows are sums of per-hop sums, so a silent window is exactly 0; otherwise a
 /// cumulative sum does it.
-pub fn window_powers(squares: &[Vec<f64>], rate_hz: u32, window_s: f64, hop_s: f64) -> Vec<Vec<f64>> {
+pub fn window_powers(
+    squares: &[Vec<f64>],
+    rate_hz: u32,
+    window_s: f64,
+    hop_s: f64,
+) -> Vec<Vec<f64>> {
     let window = (window_s * rate_hz as f64).round_ties_even() as usize;
     let hop = (hop_s * rate_hz as f64).round_ties_even() as usize;
     let frames = squares[0].len();
@@ -78,9 +96,13 @@ pub fn window_powers(squares: &[Vec<f64>], rate_hz: u32, window_s: f64, hop_s: f
         .map(|channel| {
             if window % hop == 0 {
                 let per_hop = window / hop;
-                let segments: Vec<f64> =
-                    channel[..(count - 1 + per_hop) * hop].chunks(hop).map(|c| c.iter().sum()).collect();
-                (0..count).map(|w| segments[w..w + per_hop].iter().sum::<f64>() / window as f64).collect()
+                let segments: Vec<f64> = channel[..(count - 1 + per_hop) * hop]
+                    .chunks(hop)
+                    .map(|c| c.iter().sum())
+                    .collect();
+                (0..count)
+                    .map(|w| segments[w..w + per_hop].iter().sum::<f64>() / window as f64)
+                    .collect()
             } else {
                 let mut cumulative = Vec::with_capacity(channel.len() + 1);
                 let mut total = 0.0;
@@ -89,11 +111,15 @@ pub fn window_powers(squares: &[Vec<f64>], rate_hz: u32, window_s: f64, hop_s: f
                     total += x;
                     cumulative.push(total);
                 }
-                (0..count).map(|w| (cumulative[w * hop + window] - cumulative[w * hop]) / window as f64).collect()
+                (0..count)
+                    .map(|w| (cumulative[w * hop + window] - cumulative[w * hop]) / window as f64)
+                    .collect()
             }
         })
         .collect();
-    (0..count).map(|w| per_channel.iter().map(|c| c[w]).collect()).collect()
+    (0..count)
+        .map(|w| per_channel.iter().map(|c| c[w]).collect())
+        .collect()
 }
 
 /// LUFS of one window's channel powers.
@@ -111,7 +137,10 @@ fn mean_powers(blocks: &[&Vec<f64>]) -> Vec<f64> {
 
 /// Integrated loudness from 400 ms block powers, both gates applied (BS.1770-4 eq. 2–7).
 pub fn gated_loudness(block_powers: &[Vec<f64>], weights: &[f64]) -> f64 {
-    let block_lufs: Vec<f64> = block_powers.iter().map(|b| loudness_of(b, weights)).collect();
+    let block_lufs: Vec<f64> = block_powers
+        .iter()
+        .map(|b| loudness_of(b, weights))
+        .collect();
     let above: Vec<&Vec<f64>> = block_powers
         .iter()
         .zip(&block_lufs)
@@ -133,7 +162,12 @@ pub fn gated_loudness(block_powers: &[Vec<f64>], weights: &[f64]) -> f64 {
 
 /// Integrated loudness in LUFS; `SILENCE_LUFS` when every block is under the gate.
 pub fn integrated_loudness(audio: &Audio) -> f64 {
-    let blocks = window_powers(&k_weighted_squares(audio), audio.rate_hz, BLOCK_S, BLOCK_HOP_S);
+    let blocks = window_powers(
+        &k_weighted_squares(audio),
+        audio.rate_hz,
+        BLOCK_S,
+        BLOCK_HOP_S,
+    );
     gated_loudness(&blocks, &channel_weights(audio.channel_count()))
 }
 
@@ -153,16 +187,29 @@ mod tests {
     fn sine(freq_hz: f64, dbfs: f64, seconds: f64, rate_hz: u32) -> Vec<f64> {
         let amplitude = 10f64.powf(dbfs / 20.0);
         (0..(seconds * rate_hz as f64) as usize)
-            .map(|i| amplitude * (2.0 * std::f64::consts::PI * freq_hz * i as f64 / rate_hz as f64).sin())
+            .map(|i| {
+                amplitude * (2.0 * std::f64::consts::PI * freq_hz * i as f64 / rate_hz as f64).sin()
+            })
             .collect()
     }
 
     #[test]
     fn k_weighting_at_48_khz_is_the_bs1770_table() {
         let [shelf, highpass] = k_weighting_sos(48000);
-        let table_shelf = [1.53512485958697, -2.69169618940638, 1.19839281085285, 1.0, -1.69065929318241, 0.73248077421585];
+        let table_shelf = [
+            1.53512485958697,
+            -2.69169618940638,
+            1.19839281085285,
+            1.0,
+            -1.69065929318241,
+            0.73248077421585,
+        ];
         let table_highpass = [1.0, -2.0, 1.0, 1.0, -1.99004745483398, 0.99007225036621];
-        for (ours, table) in shelf.iter().zip(table_shelf).chain(highpass.iter().zip(table_highpass)) {
+        for (ours, table) in shelf
+            .iter()
+            .zip(table_shelf)
+            .chain(highpass.iter().zip(table_highpass))
+        {
             assert!((ours - table).abs() < 1e-6, "{ours} vs {table}");
         }
     }
@@ -179,7 +226,13 @@ mod tests {
     #[test]
     fn one_full_scale_channel_reads_minus_3_01_at_every_rate() {
         for rate in [44100, 48000, 96000] {
-            let audio = Audio::new(vec![sine(997.0, 0.0, 10.0, rate), vec![0.0; (10.0 * rate as f64) as usize]], rate);
+            let audio = Audio::new(
+                vec![
+                    sine(997.0, 0.0, 10.0, rate),
+                    vec![0.0; (10.0 * rate as f64) as usize],
+                ],
+                rate,
+            );
             assert!((integrated_loudness(&audio) + 3.01).abs() < 0.1, "{rate}");
         }
     }

@@ -2,26 +2,17 @@
 //! "reflect"), by keeping the window sorted: one binary search and one short move per step
 //! instead of a selection over the whole window.
 
+use crate::edges::reflect;
+
 /// Median of the `size`-long window centred on each element of `row`, written to `out`.
 pub fn sliding_median_into(row: &[f32], size: usize, out: &mut [f32]) {
     assert!(size % 2 == 1, "median window must be odd");
     let n = row.len();
     let half = size / 2;
-    // Index into the symmetric-padded row: ... b a | a b c ... x y z | z y ...
-    let padded = |i: isize| -> f32 {
-        let mut j = i;
-        let n = n as isize;
-        loop {
-            if j < 0 {
-                j = -j - 1;
-            } else if j >= n {
-                j = 2 * n - j - 1;
-            } else {
-                return row[j as usize];
-            }
-        }
-    };
-    let mut window: Vec<f32> = (0..size as isize).map(|i| padded(i - half as isize)).collect();
+    let padded = |i: isize| row[reflect(i, n)];
+    let mut window: Vec<f32> = (0..size as isize)
+        .map(|i| padded(i - half as isize))
+        .collect();
     window.sort_unstable_by(f32::total_cmp);
     for i in 0..n {
         out[i] = window[half];
@@ -66,7 +57,9 @@ mod tests {
         for n in [1usize, 2, 5, 31, 100, 257] {
             let row: Vec<f32> = (0..n)
                 .map(|_| {
-                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     ((state >> 40) % 7) as f32 // many ties
                 })
                 .collect();

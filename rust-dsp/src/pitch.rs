@@ -28,7 +28,15 @@ pub fn yin(mono: &[f32]) -> Vec<f64> {
     (0..frames)
         .into_par_iter()
         .map_init(
-            || (vec![0.0f64; FRAME], forward.make_input_vec(), forward.make_output_vec(), forward.make_output_vec(), inverse.make_output_vec()),
+            || {
+                (
+                    vec![0.0f64; FRAME],
+                    forward.make_input_vec(),
+                    forward.make_output_vec(),
+                    forward.make_output_vec(),
+                    inverse.make_output_vec(),
+                )
+            },
             |(frame, buffer, head_spectrum, whole_spectrum, cross), index| {
                 frame_into(&signal, index, HOP, frame);
                 // cross[τ] = Σ_{j<window} x[j]·x[j+τ], by FFT.
@@ -46,7 +54,8 @@ pub fn yin(mono: &[f32]) -> Vec<f64> {
                 head_spectrum[last] = Complex::new(head_spectrum[last].re, 0.0);
                 inverse.process(head_spectrum, cross).expect("fft sizes");
                 let scale = 1.0 / n_fft as f64;
-                let cmndf = cumulative_mean_normalised_difference(frame, cross, scale, window, tau_max);
+                let cmndf =
+                    cumulative_mean_normalised_difference(frame, cross, scale, window, tau_max);
                 best_period(&cmndf, tau_min, tau_max).map(|tau| rate / tau)
             },
         )
@@ -55,7 +64,13 @@ pub fn yin(mono: &[f32]) -> Vec<f64> {
 }
 
 /// d'(τ), τ = 0..=tau_max (YIN eq. 8).
-fn cumulative_mean_normalised_difference(frame: &[f64], cross: &[f64], scale: f64, window: usize, tau_max: usize) -> Vec<f64> {
+fn cumulative_mean_normalised_difference(
+    frame: &[f64],
+    cross: &[f64],
+    scale: f64,
+    window: usize,
+    tau_max: usize,
+) -> Vec<f64> {
     let mut squares = Vec::with_capacity(frame.len() + 1);
     squares.push(0.0);
     let mut total = 0.0;
@@ -87,7 +102,11 @@ fn best_period(cmndf: &[f64], tau_min: usize, tau_max: usize) -> Option<f64> {
     let centre = cmndf[tau];
     let right = cmndf[(tau + 1).min(tau_max)];
     let curvature = left - 2.0 * centre + right;
-    let offset = if curvature > 0.0 { 0.5 * (left - right) / curvature } else { 0.0 };
+    let offset = if curvature > 0.0 {
+        0.5 * (left - right) / curvature
+    } else {
+        0.0
+    };
     Some(tau as f64 + offset.clamp(-0.5, 0.5))
 }
 

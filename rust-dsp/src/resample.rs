@@ -68,7 +68,9 @@ fn check(error: SoxrError) -> Result<(), String> {
     if error.is_null() {
         Ok(())
     } else {
-        Err(unsafe { CStr::from_ptr(error) }.to_string_lossy().into_owned())
+        Err(unsafe { CStr::from_ptr(error) }
+            .to_string_lossy()
+            .into_owned())
     }
 }
 
@@ -77,11 +79,27 @@ pub fn resample(signal: &[f32], from_hz: u32, to_hz: u32) -> Result<Vec<f32>, St
     if from_hz == to_hz {
         return Ok(signal.to_vec());
     }
-    let io = IoSpec { itype: SOXR_FLOAT32_I, otype: SOXR_FLOAT32_I, scale: 1.0, e: ptr::null_mut(), flags: 0 };
+    let io = IoSpec {
+        itype: SOXR_FLOAT32_I,
+        otype: SOXR_FLOAT32_I,
+        scale: 1.0,
+        e: ptr::null_mut(),
+        flags: 0,
+    };
     let quality = unsafe { soxr_quality_spec(SOXR_HQ, 0) };
     let runtime = unsafe { soxr_runtime_spec(1) };
     let mut error: SoxrError = ptr::null();
-    let resampler = unsafe { soxr_create(from_hz as f64, to_hz as f64, 1, &mut error, &io, &quality, &runtime) };
+    let resampler = unsafe {
+        soxr_create(
+            from_hz as f64,
+            to_hz as f64,
+            1,
+            &mut error,
+            &io,
+            &quality,
+            &runtime,
+        )
+    };
     check(error)?;
     if resampler.is_null() {
         return Err("soxr_create failed".into());
@@ -148,14 +166,20 @@ mod tests {
     fn a_tone_keeps_its_frequency_and_level_and_the_length_scales() {
         let (from, to) = (44100u32, 22050u32);
         let tone: Vec<f32> = (0..from as usize)
-            .map(|i| (0.5 * (2.0 * std::f64::consts::PI * 1000.0 * i as f64 / from as f64).sin()) as f32)
+            .map(|i| {
+                (0.5 * (2.0 * std::f64::consts::PI * 1000.0 * i as f64 / from as f64).sin()) as f32
+            })
             .collect();
         let out = resample(&tone, from, to).unwrap();
         assert_eq!(out.len(), to as usize);
         // Away from the edges the output is the same tone sampled at the new rate.
         for i in 2000..20000 {
             let want = 0.5 * (2.0 * std::f64::consts::PI * 1000.0 * i as f64 / to as f64).sin();
-            assert!((out[i] as f64 - want).abs() < 1e-3, "sample {i}: {} vs {want}", out[i]);
+            assert!(
+                (out[i] as f64 - want).abs() < 1e-3,
+                "sample {i}: {} vs {want}",
+                out[i]
+            );
         }
     }
 }

@@ -5,6 +5,7 @@
 
 use realfft::RealFftPlanner;
 
+use crate::edges::reflect;
 use crate::stft::{power_spectrogram, ANALYSIS_RATE_HZ};
 
 pub const ONSET_N_FFT: usize = 1024;
@@ -36,21 +37,6 @@ fn round_half_even(x: f64) -> i64 {
     x.round_ties_even() as i64
 }
 
-/// Index into a signal extended by mirror images that repeat the edge sample.
-fn reflect(i: isize, n: usize) -> usize {
-    let n = n as isize;
-    let mut j = i;
-    loop {
-        if j < 0 {
-            j = -j - 1;
-        } else if j >= n {
-            j = 2 * n - j - 1;
-        } else {
-            return j as usize;
-        }
-    }
-}
-
 /// scipy.ndimage.uniform_filter1d(values, size) with its default "reflect" edges.
 pub fn uniform_filter(values: &[f64], size: usize) -> Vec<f64> {
     let n = values.len();
@@ -62,7 +48,9 @@ pub fn uniform_filter(values: &[f64], size: usize) -> Vec<f64> {
         total += values[reflect(i, n)];
         cumulative.push(total);
     }
-    (0..n).map(|i| (cumulative[i + size] - cumulative[i]) / size as f64).collect()
+    (0..n)
+        .map(|i| (cumulative[i + size] - cumulative[i]) / size as f64)
+        .collect()
 }
 
 /// scipy.ndimage.maximum_filter1d(values, size) with "reflect" edges.
@@ -70,7 +58,11 @@ pub fn maximum_filter(values: &[f64], size: usize) -> Vec<f64> {
     let n = values.len();
     let before = (size / 2) as isize;
     (0..n as isize)
-        .map(|i| (i - before..i - before + size as isize).map(|j| values[reflect(j, n)]).fold(f64::MIN, f64::max))
+        .map(|i| {
+            (i - before..i - before + size as isize)
+                .map(|j| values[reflect(j, n)])
+                .fold(f64::MIN, f64::max)
+        })
         .collect()
 }
 
@@ -83,7 +75,11 @@ pub fn onset_envelope(mono: &[f32]) -> Vec<f64> {
     let mut previous: Vec<f64> = spec.frame(0).iter().map(|&p| compress(p)).collect();
     for f in 1..spec.frames {
         let current: Vec<f64> = spec.frame(f).iter().map(|&p| compress(p)).collect();
-        let flux: f64 = current.iter().zip(&previous).map(|(c, p)| (c - p).max(0.0)).sum();
+        let flux: f64 = current
+            .iter()
+            .zip(&previous)
+            .map(|(c, p)| (c - p).max(0.0))
+            .sum();
         envelope.push(flux / spec.bins as f64);
         previous = current;
     }
@@ -102,7 +98,9 @@ fn autocorrelation(envelope: &[f64]) -> Vec<f64> {
         input[i] = envelope[i] - trend[i];
     }
     let mut spectrum = forward.make_output_vec();
-    forward.process(&mut input, &mut spectrum).expect("fft sizes");
+    forward
+        .process(&mut input, &mut spectrum)
+        .expect("fft sizes");
     for c in spectrum.iter_mut() {
         *c = realfft::num_complex::Complex::new(c.re * c.re + c.im * c.im, 0.0);
     }
@@ -129,7 +127,12 @@ fn parabolic_peak(values: &[f64], index: usize) -> f64 {
     }
     let (left, centre, right) = (values[index - 1], values[index], values[index + 1]);
     let curvature = left - 2.0 * centre + right;
-    index as f64 + if curvature < 0.0 { 0.5 * (left - right) / curvature } else { 0.0 }
+    index as f64
+        + if curvature < 0.0 {
+            0.5 * (left - right) / curvature
+        } else {
+            0.0
+        }
 }
 
 /// Period in frames from the interpolated peaks at lag, 2·lag, … (least squares through 0).
@@ -163,7 +166,8 @@ fn refine_period(acf: &[f64], lag: usize) -> f64 {
 /// then an octave-up check (a strong peak at half the chosen lag means the pulse is twice
 /// as fast), then sub-frame refinement over the peak's multiples.
 pub fn tempo(envelope: &[f64]) -> (f64, Option<f64>) {
-    if envelope.is_empty() || envelope.iter().cloned().fold(f64::MIN, f64::max) < MIN_ONSET_STRENGTH {
+    if envelope.is_empty() || envelope.iter().cloned().fold(f64::MIN, f64::max) < MIN_ONSET_STRENGTH
+    {
         return (NO_PULSE_BPM, None);
     }
     let acf = autocorrelation(envelope);
@@ -195,7 +199,10 @@ pub fn tempo(envelope: &[f64]) -> (f64, Option<f64>) {
         lag = candidate;
     }
     let period = refine_period(&acf, lag);
-    ((60.0 * ENVELOPE_RATE_HZ / period).clamp(MIN_BPM, MAX_BPM), Some(period))
+    (
+        (60.0 * ENVELOPE_RATE_HZ / period).clamp(MIN_BPM, MAX_BPM),
+        Some(period),
+    )
 }
 
 /// Beat frames, as runs of consecutive beats (a beat with no onset breaks the run).
@@ -211,7 +218,10 @@ pub fn track_beats(envelope: &[f64], period: f64) -> Vec<Vec<usize>> {
     let mut best_sum = f64::MIN;
     for phase in 0..phases {
         let sum: f64 = (0..teeth)
-            .map(|k| envelope[(round_half_even(phase as f64 + k as f64 * period).max(0) as usize).min(n - 1)])
+            .map(|k| {
+                envelope
+                    [(round_half_even(phase as f64 + k as f64 * period).max(0) as usize).min(n - 1)]
+            })
             .sum();
         if sum > best_sum {
             best_sum = sum;
@@ -246,7 +256,10 @@ pub fn track_beats(envelope: &[f64], period: f64) -> Vec<Vec<usize>> {
 fn mean_and_std(values: &[f64]) -> (f64, f64) {
     let n = values.len() as f64;
     let mean = values.iter().sum::<f64>() / n;
-    (mean, (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt())
+    (
+        mean,
+        (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt(),
+    )
 }
 
 /// 1 / (1 + CV of inter-beat intervals within runs); 0 with fewer than 3 beats.
@@ -278,7 +291,10 @@ pub fn onset_count(envelope: &[f64]) -> usize {
     let normalised: Vec<f64> = envelope.iter().map(|e| e / peak).collect();
     let wait = 1.max(round_half_even(PEAK_WAIT_S * ENVELOPE_RATE_HZ)) as usize;
     let maxima = maximum_filter(&normalised, 2 * wait + 1);
-    let local_mean = uniform_filter(&normalised, 1.max(round_half_even(PEAK_MEAN_S * ENVELOPE_RATE_HZ)) as usize);
+    let local_mean = uniform_filter(
+        &normalised,
+        1.max(round_half_even(PEAK_MEAN_S * ENVELOPE_RATE_HZ)) as usize,
+    );
     let (mut count, mut last) = (0usize, -(wait as i64) - 1);
     for i in 0..envelope.len() {
         let candidate = normalised[i] == maxima[i]
@@ -295,10 +311,20 @@ pub fn onset_count(envelope: &[f64]) -> usize {
 pub fn rhythm_features(mono: &[f32]) -> RhythmFeatures {
     let envelope = onset_envelope(mono);
     let (tempo_bpm, period) = tempo(&envelope);
-    let runs = period.map(|p| track_beats(&envelope, p)).unwrap_or_default();
+    let runs = period
+        .map(|p| track_beats(&envelope, p))
+        .unwrap_or_default();
     let duration_s = mono.len() as f64 / ANALYSIS_RATE_HZ as f64;
-    let density = if duration_s > 0.0 { onset_count(&envelope) as f64 / duration_s / 10.0 } else { 0.0 };
-    RhythmFeatures { tempo_bpm, rhythm_stability: rhythm_stability(&runs), transient_density: density.min(1.0) }
+    let density = if duration_s > 0.0 {
+        onset_count(&envelope) as f64 / duration_s / 10.0
+    } else {
+        0.0
+    };
+    RhythmFeatures {
+        tempo_bpm,
+        rhythm_stability: rhythm_stability(&runs),
+        transient_density: density.min(1.0),
+    }
 }
 
 #[cfg(test)]
@@ -314,7 +340,8 @@ mod tests {
             for i in 0..110 {
                 if start + i < out.len() {
                     let s = i as f64 / rate;
-                    out[start + i] += ((2.0 * std::f64::consts::PI * 2000.0 * s).sin() * (-s / 0.0015).exp()) as f32;
+                    out[start + i] += ((2.0 * std::f64::consts::PI * 2000.0 * s).sin()
+                        * (-s / 0.0015).exp()) as f32;
                 }
             }
             t += 60.0 / bpm;
@@ -326,7 +353,11 @@ mod tests {
     fn click_tracks_read_their_tempo_and_are_stable() {
         for bpm in [90.0, 120.0, 128.0] {
             let features = rhythm_features(&clicks(bpm, 30.0));
-            assert!((features.tempo_bpm - bpm).abs() < 1.0, "{bpm}: {}", features.tempo_bpm);
+            assert!(
+                (features.tempo_bpm - bpm).abs() < 1.0,
+                "{bpm}: {}",
+                features.tempo_bpm
+            );
             assert!(features.rhythm_stability > 0.9);
             assert!((features.transient_density - bpm / 600.0).abs() < 0.02);
         }
@@ -340,7 +371,10 @@ mod tests {
         for (got, want) in uniform.iter().zip([1.5, 1.75, 2.5, 3.5, 4.25]) {
             assert!((got - want).abs() < 1e-12, "{uniform:?}");
         }
-        assert_eq!(maximum_filter(&[3.0, 1.0, 2.0, 0.0, 5.0], 3), vec![3.0, 3.0, 2.0, 5.0, 5.0]);
+        assert_eq!(
+            maximum_filter(&[3.0, 1.0, 2.0, 0.0, 5.0], 3),
+            vec![3.0, 3.0, 2.0, 5.0, 5.0]
+        );
     }
 
     #[test]

@@ -9,7 +9,9 @@ use crate::audio::Audio;
 use crate::decode::{decode_file, DecodeError};
 use crate::fingerprint::{compute_fingerprint, Fingerprint, ALGORITHM_VERSION};
 use crate::proto::fingerprinter_server::Fingerprinter;
-use crate::proto::{AudioBlock, FileRequest, Fingerprint as FingerprintReply, InfoReply, InfoRequest};
+use crate::proto::{
+    AudioBlock, FileRequest, Fingerprint as FingerprintReply, InfoReply, InfoRequest,
+};
 
 pub const MAX_CHANNELS: u32 = 32;
 
@@ -65,18 +67,32 @@ async fn compute_blocking(audio: Audio) -> Result<(Fingerprint, f64), Status> {
 
 fn append_samples(pcm: &mut Vec<f32>, bytes: &[u8]) -> Result<(), Status> {
     if bytes.len() % 4 != 0 {
-        return Err(Status::invalid_argument("a block's PCM is not a whole number of float32 samples"));
+        return Err(Status::invalid_argument(
+            "a block's PCM is not a whole number of float32 samples",
+        ));
     }
-    pcm.extend(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])));
+    pcm.extend(
+        bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+    );
     Ok(())
 }
 
 #[tonic::async_trait]
 impl Fingerprinter for FingerprintService {
-    async fn compute(&self, request: Request<Streaming<AudioBlock>>) -> Result<Response<FingerprintReply>, Status> {
+    async fn compute(
+        &self,
+        request: Request<Streaming<AudioBlock>>,
+    ) -> Result<Response<FingerprintReply>, Status> {
         let mut blocks = request.into_inner();
-        let first = blocks.message().await?.ok_or_else(|| Status::invalid_argument("the stream carried no block"))?;
-        let header = first.header.ok_or_else(|| Status::invalid_argument("the first block has no header"))?;
+        let first = blocks
+            .message()
+            .await?
+            .ok_or_else(|| Status::invalid_argument("the stream carried no block"))?;
+        let header = first
+            .header
+            .ok_or_else(|| Status::invalid_argument("the first block has no header"))?;
         if header.sample_rate_hz == 0 || header.channels == 0 || header.channels > MAX_CHANNELS {
             return Err(Status::invalid_argument(format!(
                 "bad header: {} Hz, {} channels",
@@ -101,7 +117,10 @@ impl Fingerprinter for FingerprintService {
         Ok(Response::new(reply(header.track_id, values, seconds)))
     }
 
-    async fn compute_file(&self, request: Request<FileRequest>) -> Result<Response<FingerprintReply>, Status> {
+    async fn compute_file(
+        &self,
+        request: Request<FileRequest>,
+    ) -> Result<Response<FingerprintReply>, Status> {
         if !self.serve_files {
             return Err(Status::permission_denied(
                 "this server does not read files (it listens off loopback); stream the samples with Compute",
@@ -136,7 +155,9 @@ mod tests {
     fn wav_of_a_tone(path: &std::path::Path) {
         // 16-bit mono PCM WAV, 2 s of 440 Hz at 22 050 Hz.
         let samples: Vec<i16> = (0..44100)
-            .map(|i| ((i as f64 * 2.0 * std::f64::consts::PI * 440.0 / 22050.0).sin() * 16000.0) as i16)
+            .map(|i| {
+                ((i as f64 * 2.0 * std::f64::consts::PI * 440.0 / 22050.0).sin() * 16000.0) as i16
+            })
             .collect();
         let data_bytes = (samples.len() * 2) as u32;
         let mut bytes = Vec::new();
@@ -160,17 +181,33 @@ mod tests {
 
     #[tokio::test]
     async fn compute_file_reads_a_wav_and_only_when_allowed() {
-        let path = std::env::temp_dir().join(format!("auralis-dsp-test-{}.wav", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("auralis-dsp-test-{}.wav", std::process::id()));
         wav_of_a_tone(&path);
-        let request = || Request::new(FileRequest { track_id: 3, path: path.display().to_string() });
-        let reply = FingerprintService { serve_files: true }.compute_file(request()).await.unwrap().into_inner();
+        let request = || {
+            Request::new(FileRequest {
+                track_id: 3,
+                path: path.display().to_string(),
+            })
+        };
+        let reply = FingerprintService { serve_files: true }
+            .compute_file(request())
+            .await
+            .unwrap()
+            .into_inner();
         assert_eq!(reply.track_id, 3);
         assert_eq!(reply.algorithm_version, ALGORITHM_VERSION);
         assert!(reply.pitch_stability > 0.95 && reply.stereo_width == 0.0);
-        let refused = FingerprintService { serve_files: false }.compute_file(request()).await.unwrap_err();
+        let refused = FingerprintService { serve_files: false }
+            .compute_file(request())
+            .await
+            .unwrap_err();
         assert_eq!(refused.code(), tonic::Code::PermissionDenied);
         let missing = FingerprintService { serve_files: true }
-            .compute_file(Request::new(FileRequest { track_id: 1, path: "/nonexistent.flac".into() }))
+            .compute_file(Request::new(FileRequest {
+                track_id: 1,
+                path: "/nonexistent.flac".into(),
+            }))
             .await
             .unwrap_err();
         assert_eq!(missing.code(), tonic::Code::NotFound);

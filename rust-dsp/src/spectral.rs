@@ -3,7 +3,16 @@
 use crate::stft::{Spectrogram, ANALYSIS_RATE_HZ};
 
 pub const NYQUIST_HZ: f64 = ANALYSIS_RATE_HZ as f64 / 2.0;
-pub const BAND_EDGES_HZ: [f64; 8] = [20.0, 60.0, 250.0, 500.0, 2000.0, 4000.0, 8000.0, NYQUIST_HZ + 1.0];
+pub const BAND_EDGES_HZ: [f64; 8] = [
+    20.0,
+    60.0,
+    250.0,
+    500.0,
+    2000.0,
+    4000.0,
+    8000.0,
+    NYQUIST_HZ + 1.0,
+];
 pub const FLATNESS_FLOOR: f64 = 1e-10;
 pub const ROLLOFF_FRACTION: f64 = 0.85;
 pub const BASS_MID_LIMIT_DB: f64 = 60.0;
@@ -33,7 +42,11 @@ fn mean_power(spec: &Spectrogram) -> Vec<f64> {
 }
 
 fn band_power(mean: &[f64], freqs: &[f64], low_hz: f64, high_hz: f64) -> f64 {
-    mean.iter().zip(freqs).filter(|(_, &f)| f >= low_hz && f < high_hz).map(|(p, _)| p).sum()
+    mean.iter()
+        .zip(freqs)
+        .filter(|(_, &f)| f >= low_hz && f < high_hz)
+        .map(|(p, _)| p)
+        .sum()
 }
 
 /// Band fractions of the whole-track average spectrum, and bass/mid ratio in dB.
@@ -60,7 +73,10 @@ pub fn band_features(spec: &Spectrogram) -> BandFeatures {
     } else {
         0.0
     };
-    BandFeatures { bands, bass_mid_ratio_db }
+    BandFeatures {
+        bands,
+        bass_mid_ratio_db,
+    }
 }
 
 /// Frames with any energy above the flatness floor: digital silence has no shape.
@@ -78,7 +94,12 @@ pub fn shape_features(spec: &Spectrogram) -> ShapeFeatures {
             continue;
         }
         let total: f64 = frame.iter().map(|&p| p as f64).sum();
-        centroid += frame.iter().zip(&freqs).map(|(&p, f)| p as f64 * f).sum::<f64>() / total;
+        centroid += frame
+            .iter()
+            .zip(&freqs)
+            .map(|(&p, f)| p as f64 * f)
+            .sum::<f64>()
+            / total;
         let target = ROLLOFF_FRACTION * total;
         let mut cumulative = 0.0;
         let mut rolloff_bin = 0;
@@ -101,10 +122,18 @@ pub fn shape_features(spec: &Spectrogram) -> ShapeFeatures {
         count += 1;
     }
     if count == 0 {
-        return ShapeFeatures { centroid: 0.0, rolloff: 0.0, flatness: 0.0 };
+        return ShapeFeatures {
+            centroid: 0.0,
+            rolloff: 0.0,
+            flatness: 0.0,
+        };
     }
     let n = count as f64;
-    ShapeFeatures { centroid: centroid / n / NYQUIST_HZ, rolloff: rolloff / n / NYQUIST_HZ, flatness: flatness / n }
+    ShapeFeatures {
+        centroid: centroid / n / NYQUIST_HZ,
+        rolloff: rolloff / n / NYQUIST_HZ,
+        flatness: flatness / n,
+    }
 }
 
 /// Mean over audible frames of Σc² of the L1-normalised 12-bin chroma (1/12 for silence).
@@ -114,7 +143,13 @@ pub fn chroma_energy(spec: &Spectrogram) -> f64 {
         .iter()
         .enumerate()
         .filter(|(_, &f)| f >= CHROMA_RANGE_HZ.0 && f <= CHROMA_RANGE_HZ.1)
-        .map(|(k, &f)| (k, ((12.0 * (f / 440.0).log2() + 69.0).round_ties_even() as i64).rem_euclid(12) as usize))
+        .map(|(k, &f)| {
+            (
+                k,
+                ((12.0 * (f / 440.0).log2() + 69.0).round_ties_even() as i64).rem_euclid(12)
+                    as usize,
+            )
+        })
         .collect();
     let floor = FLATNESS_FLOOR * classes.len() as f64;
     let (mut energy, mut count) = (0.0, 0usize);
@@ -144,7 +179,10 @@ mod tests {
 
     fn tone(freq_hz: f64) -> Vec<f32> {
         (0..ANALYSIS_RATE_HZ as usize * 2)
-            .map(|i| (2.0 * std::f64::consts::PI * freq_hz * i as f64 / ANALYSIS_RATE_HZ as f64).sin() as f32)
+            .map(|i| {
+                (2.0 * std::f64::consts::PI * freq_hz * i as f64 / ANALYSIS_RATE_HZ as f64).sin()
+                    as f32
+            })
             .collect()
     }
 

@@ -18,7 +18,11 @@ pub fn stereo_features(audio: &Audio) -> (f64, f64) {
         side += ((l - r) / 2.0).powi(2);
     }
     let (mid_rms, side_rms) = ((mid / n).sqrt(), (side / n).sqrt());
-    let width = if mid_rms + side_rms > 0.0 { side_rms / (mid_rms + side_rms) } else { 0.0 };
+    let width = if mid_rms + side_rms > 0.0 {
+        side_rms / (mid_rms + side_rms)
+    } else {
+        0.0
+    };
     let (left_mean, right_mean) = (left.iter().sum::<f64>() / n, right.iter().sum::<f64>() / n);
     let (mut lr, mut ll, mut rr) = (0.0, 0.0, 0.0);
     for (l, r) in left.iter().zip(right) {

@@ -36,7 +36,9 @@ impl Spectrogram {
 }
 
 pub fn bin_frequencies_hz(n_fft: usize, rate_hz: u32) -> Vec<f64> {
-    (0..=n_fft / 2).map(|k| k as f64 * rate_hz as f64 / n_fft as f64).collect()
+    (0..=n_fft / 2)
+        .map(|k| k as f64 * rate_hz as f64 / n_fft as f64)
+        .collect()
 }
 
 /// Number of `frame_length` windows every `hop` (a signal shorter than one frame is one
@@ -70,22 +72,30 @@ pub fn power_spectrogram(signal: &[f32], n_fft: usize, hop: usize) -> Spectrogra
     let window = hann(n_fft);
     let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n_fft);
     let mut power = vec![0.0f32; frames * bins];
-    power.par_chunks_mut(bins * 64).enumerate().for_each(|(block, out)| {
-        let mut input = fft.make_input_vec();
-        let mut spectrum = fft.make_output_vec();
-        let mut scratch = fft.make_scratch_vec();
-        for (offset, row) in out.chunks_mut(bins).enumerate() {
-            frame_into(signal, block * 64 + offset, hop, &mut input);
-            for (x, w) in input.iter_mut().zip(&window) {
-                *x *= w;
+    power
+        .par_chunks_mut(bins * 64)
+        .enumerate()
+        .for_each(|(block, out)| {
+            let mut input = fft.make_input_vec();
+            let mut spectrum = fft.make_output_vec();
+            let mut scratch = fft.make_scratch_vec();
+            for (offset, row) in out.chunks_mut(bins).enumerate() {
+                frame_into(signal, block * 64 + offset, hop, &mut input);
+                for (x, w) in input.iter_mut().zip(&window) {
+                    *x *= w;
+                }
+                fft.process_with_scratch(&mut input, &mut spectrum, &mut scratch)
+                    .expect("fft sizes");
+                for (p, c) in row.iter_mut().zip(&spectrum) {
+                    *p = c.re * c.re + c.im * c.im;
+                }
             }
-            fft.process_with_scratch(&mut input, &mut spectrum, &mut scratch).expect("fft sizes");
-            for (p, c) in row.iter_mut().zip(&spectrum) {
-                *p = c.re * c.re + c.im * c.im;
-            }
-        }
-    });
-    Spectrogram { bins, frames, power }
+        });
+    Spectrogram {
+        bins,
+        frames,
+        power,
+    }
 }
 
 #[cfg(test)]
@@ -96,12 +106,19 @@ mod tests {
     fn a_bin_centred_sine_puts_its_power_in_its_bin() {
         let bin = 93usize;
         let signal: Vec<f32> = (0..N_FFT * 4)
-            .map(|i| (2.0 * std::f64::consts::PI * bin as f64 * i as f64 / N_FFT as f64).sin() as f32)
+            .map(|i| {
+                (2.0 * std::f64::consts::PI * bin as f64 * i as f64 / N_FFT as f64).sin() as f32
+            })
             .collect();
         let spec = power_spectrogram(&signal, N_FFT, HOP);
         assert_eq!(spec.frames, (N_FFT * 3) / HOP + 1);
         let frame = spec.frame(2);
-        let peak = frame.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
+        let peak = frame
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .unwrap()
+            .0;
         assert_eq!(peak, bin);
         // Hann: amplitude N/4 at the bin, N/8 in each neighbour, nothing further out.
         let expected = (N_FFT as f32 / 4.0).powi(2);

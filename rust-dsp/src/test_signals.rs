@@ -14,40 +14,71 @@ pub fn lcg_uniform(count: usize, seed: u64) -> Vec<f64> {
     let mut state = seed;
     (0..count)
         .map(|_| {
-            state = state.wrapping_mul(LCG_MULTIPLIER).wrapping_add(LCG_INCREMENT);
+            state = state
+                .wrapping_mul(LCG_MULTIPLIER)
+                .wrapping_add(LCG_INCREMENT);
             (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
         })
         .collect()
 }
 
 fn number(spec: &Value, key: &str) -> f64 {
-    spec[key].as_f64().unwrap_or_else(|| panic!("recipe lacks {key}: {spec}"))
+    spec[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("recipe lacks {key}: {spec}"))
 }
 
 fn mono(spec: &Value) -> Vec<f64> {
     let rate = number(spec, "rate_hz");
     let length = (number(spec, "seconds") * rate).round_ties_even() as usize;
     let t = |i: usize| i as f64 / rate;
-    let amplitude = 10f64.powf(spec.get("level_dbfs").and_then(Value::as_f64).unwrap_or(0.0) / 20.0);
+    let amplitude = 10f64.powf(
+        spec.get("level_dbfs")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0)
+            / 20.0,
+    );
     match spec["kind"].as_str().expect("recipe kind") {
         "sine" => {
             let f = number(spec, "freq_hz");
-            (0..length).map(|i| amplitude * (2.0 * PI * f * t(i)).sin()).collect()
+            (0..length)
+                .map(|i| amplitude * (2.0 * PI * f * t(i)).sin())
+                .collect()
         }
         "sines" => {
-            let freqs: Vec<f64> = spec["freqs_hz"].as_array().unwrap().iter().map(|f| f.as_f64().unwrap()).collect();
+            let freqs: Vec<f64> = spec["freqs_hz"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f.as_f64().unwrap())
+                .collect();
             (0..length)
-                .map(|i| amplitude * freqs.iter().map(|f| (2.0 * PI * f * t(i)).sin()).sum::<f64>() / freqs.len() as f64)
+                .map(|i| {
+                    amplitude
+                        * freqs
+                            .iter()
+                            .map(|f| (2.0 * PI * f * t(i)).sin())
+                            .sum::<f64>()
+                        / freqs.len() as f64
+                })
                 .collect()
         }
         "square" => {
             let period = (rate / number(spec, "freq_hz")).round_ties_even() as usize;
-            (0..length).map(|i| amplitude * if i % period < period / 2 { 1.0 } else { -1.0 }).collect()
+            (0..length)
+                .map(|i| amplitude * if i % period < period / 2 { 1.0 } else { -1.0 })
+                .collect()
         }
         "glide" => {
-            let (f0, f1, seconds) = (number(spec, "start_hz"), number(spec, "end_hz"), number(spec, "seconds"));
+            let (f0, f1, seconds) = (
+                number(spec, "start_hz"),
+                number(spec, "end_hz"),
+                number(spec, "seconds"),
+            );
             let k = (f1 / f0).ln() / seconds;
-            (0..length).map(|i| amplitude * (2.0 * PI * f0 * ((k * t(i)).exp() - 1.0) / k).sin()).collect()
+            (0..length)
+                .map(|i| amplitude * (2.0 * PI * f0 * ((k * t(i)).exp() - 1.0) / k).sin())
+                .collect()
         }
         "clicks" => {
             let mut out = vec![0.0; length];
@@ -72,7 +103,10 @@ fn mono(spec: &Value) -> Vec<f64> {
         }
         "noise" => {
             let seed = spec.get("seed").and_then(Value::as_u64).unwrap_or(1);
-            lcg_uniform(length, seed).into_iter().map(|x| amplitude * x).collect()
+            lcg_uniform(length, seed)
+                .into_iter()
+                .map(|x| amplitude * x)
+                .collect()
         }
         "silence" => vec![0.0; length],
         other => panic!("unknown signal kind {other:?}"),
@@ -98,7 +132,12 @@ fn channels_of(spec: &Value) -> Vec<Vec<f64>> {
                 joined[c].extend(samples);
             }
         }
-        for extra in spec.get("add").and_then(Value::as_array).into_iter().flatten() {
+        for extra in spec
+            .get("add")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             for (c, layer) in channels_of(&inherit(extra)).into_iter().enumerate() {
                 for (x, y) in joined[c].iter_mut().zip(layer) {
                     *x += y;
@@ -136,7 +175,11 @@ mod tests {
     #[test]
     fn lcg_matches_the_python_recipe() {
         // shared.test_vectors.signals.lcg_uniform(3, 1)
-        let want = [-0.15358165825457348, 0.01881488576744128, 0.2967187879268611];
+        let want = [
+            -0.15358165825457348,
+            0.01881488576744128,
+            0.2967187879268611,
+        ];
         for (got, want) in lcg_uniform(3, 1).iter().zip(want) {
             assert!((got - want).abs() < 1e-15, "{got} vs {want}");
         }

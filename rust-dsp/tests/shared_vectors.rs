@@ -7,8 +7,12 @@ use serde_json::Value;
 
 #[test]
 fn every_vector_meets_every_expectation() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/test_vectors/vectors.json");
-    let document: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("vectors.json")).unwrap();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/test_vectors/vectors.json"
+    );
+    let document: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("vectors.json")).unwrap();
     let vectors = document["vectors"].as_array().unwrap();
     assert!(vectors.len() >= 30, "only {} vectors", vectors.len());
     let mut failures = Vec::new();
@@ -17,11 +21,16 @@ fn every_vector_meets_every_expectation() {
         let name = vector["name"].as_str().unwrap();
         let values = compute_fingerprint(&synthesize(&vector["signal"])).expect(name);
         for (dimension, rule) in vector["expect"].as_object().unwrap() {
-            let got = values[index_of(dimension).unwrap_or_else(|| panic!("unknown dimension {dimension}"))];
+            let got = values
+                [index_of(dimension).unwrap_or_else(|| panic!("unknown dimension {dimension}"))];
             checked += 1;
-            if let (Some(value), Some(tolerance)) = (rule["value"].as_f64(), rule["tolerance"].as_f64()) {
+            if let (Some(value), Some(tolerance)) =
+                (rule["value"].as_f64(), rule["tolerance"].as_f64())
+            {
                 if (got - value).abs() > tolerance {
-                    failures.push(format!("{name}: {dimension}={got:.5}, want {value:.5}±{tolerance}"));
+                    failures.push(format!(
+                        "{name}: {dimension}={got:.5}, want {value:.5}±{tolerance}"
+                    ));
                 }
             }
             if let Some(min) = rule["min"].as_f64() {
@@ -36,5 +45,10 @@ fn every_vector_meets_every_expectation() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {checked} expectations failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} expectations failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -15,7 +15,8 @@ use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio_stream::wrappers::TcpListenerStream;
 
-const USAGE: &str = "usage: auralis-dsp-server [--listen HOST:PORT] [--exit-with-stdin] [--serve-files]";
+const USAGE: &str =
+    "usage: auralis-dsp-server [--listen HOST:PORT] [--exit-with-stdin] [--serve-files]";
 const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 
 struct Options {
@@ -46,9 +47,15 @@ fn parse_options() -> Result<Options, String> {
             other => return Err(format!("unknown argument {other:?}; {USAGE}")),
         }
     }
-    let listen: SocketAddr = listen.parse().map_err(|_| format!("--listen wants HOST:PORT, got {listen:?}"))?;
+    let listen: SocketAddr = listen
+        .parse()
+        .map_err(|_| format!("--listen wants HOST:PORT, got {listen:?}"))?;
     let serve_files = serve_files || listen.ip().is_loopback();
-    Ok(Options { listen, exit_with_stdin, serve_files })
+    Ok(Options {
+        listen,
+        exit_with_stdin,
+        serve_files,
+    })
 }
 
 /// Resolves once standard input reaches end of file (or fails). The blocking read runs on
@@ -87,10 +94,14 @@ async fn main() {
     };
     let bound = listener.local_addr().expect("bound address");
     let (mut reporter, health) = tonic_health::server::health_reporter();
-    reporter.set_serving::<FingerprinterServer<FingerprintService>>().await;
-    let service = FingerprinterServer::new(FingerprintService { serve_files: options.serve_files })
-        .max_decoding_message_size(MAX_MESSAGE_BYTES)
-        .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    reporter
+        .set_serving::<FingerprinterServer<FingerprintService>>()
+        .await;
+    let service = FingerprinterServer::new(FingerprintService {
+        serve_files: options.serve_files,
+    })
+    .max_decoding_message_size(MAX_MESSAGE_BYTES)
+    .max_encoding_message_size(MAX_MESSAGE_BYTES);
     println!("listening on {bound}");
     std::io::stdout().flush().ok();
     let exit_with_stdin = options.exit_with_stdin;
