@@ -52,13 +52,24 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 
 if [ -d rust-dsp ]; then
+  binary=rust-dsp/target/release/auralis-dsp-server
+  stale=yes
+  if [ -x "$binary" ] && [ -z "$(find rust-dsp/src rust-dsp/build.rs rust-dsp/Cargo.toml \
+      rust-dsp/Cargo.lock proto -newer "$binary" -print -quit)" ]; then
+    stale=
+  fi
   # rustup installs cargo in ~/.cargo/bin, which a non-login shell may not have on PATH.
   if ! command -v cargo >/dev/null && [ -x "$HOME/.cargo/bin/cargo" ]; then
     export PATH="$HOME/.cargo/bin:$PATH"
   fi
-  if command -v cargo >/dev/null; then
-    (cd rust-dsp && cargo build --release --quiet)
-  else
+  if [ -z "$stale" ]; then
+    :
+  elif ! command -v cargo >/dev/null; then
     echo "setup: cargo not found; the Python fingerprint fallback will serve" >&2
+  elif ! (cd rust-dsp && cargo build --release --quiet); then
+    if [ "$mode" = test ]; then
+      exit 1
+    fi
+    echo "setup: the Rust fingerprint server did not build; the Python fallback will serve" >&2
   fi
 fi
