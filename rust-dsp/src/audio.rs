@@ -39,22 +39,4 @@ impl Audio {
     pub fn channel_count(&self) -> usize {
         self.channels.len()
     }
-
-    /// Largest absolute sample over all channels.
-    pub fn peak(&self) -> f64 {
-        self.channels
-            .iter()
-            .flat_map(|c| c.iter())
-            .fold(0.0_f64, |peak, &x| peak.max(x.abs()))
-    }
-
-    /// Mean square over every sample of every channel.
-    pub fn mean_square(&self) -> f64 {
-        let total: f64 = self
-            .channels
-            .iter()
-            .map(|c| c.iter().map(|x| x * x).sum::<f64>())
-            .sum();
-        total / (self.frames() * self.channel_count()) as f64
-    }
 }

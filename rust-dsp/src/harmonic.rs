@@ -39,8 +39,8 @@ pub fn harmonic_percussive_energy(spec: &Spectrogram) -> (f64, f64) {
             let (mut eh, mut ep) = (0.0f64, 0.0f64);
             for b in 0..bins {
                 let power = spec.power[f * bins + b] as f64;
-                let h = (harmonic_by_bin[b * frames + f] as f64).powf(exponent);
-                let p = (percussive[f * bins + b] as f64).powf(exponent);
+                let h = mask_base(harmonic_by_bin[b * frames + f], exponent);
+                let p = mask_base(percussive[f * bins + b], exponent);
                 let total = h + p;
                 let mask_h = if total > 0.0 { h / total } else { 0.5 };
                 let mask_p = 1.0 - mask_h;
@@ -50,6 +50,16 @@ pub fn harmonic_percussive_energy(spec: &Spectrogram) -> (f64, f64) {
             (eh, ep)
         })
         .reduce(|| (0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1))
+}
+
+/// x^exponent, without a `powf` for the power-2 masks' exponent of 1 (x^1 is x exactly).
+#[inline]
+fn mask_base(x: f32, exponent: f64) -> f64 {
+    if exponent == 1.0 {
+        x as f64
+    } else {
+        (x as f64).powf(exponent)
+    }
 }
 
 /// E_h / (E_h + E_p) summed over excerpts; 0 for silence.

@@ -3,9 +3,11 @@
 
 use crate::audio::Audio;
 use crate::loudness::{
-    channel_weights, gated_loudness, k_weighted_squares, loudness_of, short_term_loudness,
-    window_powers, ABSOLUTE_GATE_LUFS, BLOCK_HOP_S, BLOCK_S,
+    block_windows, channel_weights, gated_loudness, loudness_of, ABSOLUTE_GATE_LUFS,
+    SHORT_TERM_HOP_S, SHORT_TERM_S,
 };
+use crate::segments::{samples_of, Segments, Windows};
+use crate::stats::mean_and_std;
 
 pub const SILENCE_DBFS: f64 = -60.0;
 pub const SILENCE_FRAME_S: f64 = 0.1;
@@ -53,59 +55,24 @@ pub fn crest_db(
     }
 }
 
-/// (mean square, peak) over all channels of consecutive `frame`-long windows (a signal
-/// shorter than one window is one window).
-fn frame_stats(audio: &Audio, frame: usize) -> (Vec<f64>, Vec<f64>) {
-    let frames = audio.frames();
-    let (count, length) = if frames >= frame {
-        (frames / frame, frame)
-    } else {
-        (1, frames)
-    };
-    (0..count)
-        .map(|w| {
-            let (mut sum, mut peak) = (0.0f64, 0.0f64);
-            for channel in &audio.channels {
-                for &x in &channel[w * length..(w + 1) * length] {
-                    sum += x * x;
-                    peak = peak.max(x.abs());
-                }
-            }
-            (sum / (length * audio.channel_count()) as f64, peak)
-        })
-        .unzip()
-}
-
-fn mean_and_std(values: &[f64]) -> (f64, f64) {
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    (
-        mean,
-        (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt(),
-    )
-}
-
 /// Fraction of 100 ms frames whose RMS (all channels) is below −60 dBFS.
-pub fn silence_ratio(audio: &Audio) -> f64 {
-    let frame = 1.max((SILENCE_FRAME_S * audio.rate_hz as f64).round_ties_even() as usize);
-    let (mean_square, _) = frame_stats(audio, frame);
-    mean_square.iter().filter(|&&m| m < silence_power()).count() as f64 / mean_square.len() as f64
+fn silence_ratio(frames: &[(f64, f64)]) -> f64 {
+    frames.iter().filter(|(m, _)| *m < silence_power()).count() as f64 / frames.len() as f64
 }
 
 /// (dynamic_range_variation, peak_consistency) from 1 s frames.
-pub fn per_second_features(audio: &Audio) -> (f64, f64) {
-    let (mean_square, peaks) = frame_stats(audio, audio.rate_hz as usize);
-    let crests: Vec<f64> = mean_square
+fn per_second_features(frames: &[(f64, f64)]) -> (f64, f64) {
+    let crests: Vec<f64> = frames
         .iter()
-        .zip(&peaks)
-        .filter(|(&m, _)| m >= silence_power())
-        .map(|(&m, &p)| 10.0 * (p * p / m).log10())
+        .filter(|(m, _)| *m >= silence_power())
+        .map(|(m, p)| 10.0 * (p * p / m).log10())
         .collect();
     let variation = if crests.len() >= 2 {
         mean_and_std(&crests).1
     } else {
         0.0
     };
+    let peaks: Vec<f64> = frames.iter().map(|(_, p)| *p).collect();
     let (mean_peak, std_peak) = mean_and_std(&peaks);
     let consistency = if mean_peak > 0.0 {
         1.0 / (1.0 + std_peak / mean_peak)
@@ -115,10 +82,11 @@ pub fn per_second_features(audio: &Audio) -> (f64, f64) {
     (variation, consistency)
 }
 
-/// Std (LU) of 3 s short-term loudness over windows above −70 LUFS and −20 LU relative.
-pub fn loudness_variation(k_squares: &[Vec<f64>], rate_hz: u32) -> f64 {
-    let lufs: Vec<f64> = short_term_loudness(k_squares, rate_hz)
-        .into_iter()
+/// Std (LU) of short-term loudness over windows above −70 LUFS and −20 LU relative.
+fn loudness_variation(short_term_lufs: &[f64]) -> f64 {
+    let lufs: Vec<f64> = short_term_lufs
+        .iter()
+        .copied()
         .filter(|&l| l > ABSOLUTE_GATE_LUFS)
         .collect();
     if lufs.len() < 2 {
@@ -135,32 +103,38 @@ pub fn loudness_variation(k_squares: &[Vec<f64>], rate_hz: u32) -> f64 {
 }
 
 pub fn level_features(audio: &Audio) -> LevelFeatures {
-    let k_squares = k_weighted_squares(audio);
+    let (frames, rate) = (audio.frames(), audio.rate_hz);
+    let blocks = block_windows(audio);
+    let short_term = Windows::sliding(
+        frames,
+        samples_of(SHORT_TERM_S, rate),
+        samples_of(SHORT_TERM_HOP_S, rate),
+    );
+    let silence_frames = Windows::tiled(frames, samples_of(SILENCE_FRAME_S, rate).max(1));
+    let seconds = Windows::tiled(frames, rate as usize);
+    let segments = Segments::measure(audio, &[blocks, short_term, silence_frames, seconds]);
     let weights = channel_weights(audio.channel_count());
-    let k_blocks = window_powers(&k_squares, audio.rate_hz, BLOCK_S, BLOCK_HOP_S);
-    let raw_squares: Vec<Vec<f64>> = audio
-        .channels
-        .iter()
-        .map(|c| c.iter().map(|x| x * x).collect())
-        .collect();
-    let raw_blocks = window_powers(&raw_squares, audio.rate_hz, BLOCK_S, BLOCK_HOP_S);
+    let k_blocks = segments.k_weighted_powers(&blocks);
     let block_lufs: Vec<f64> = k_blocks.iter().map(|b| loudness_of(b, &weights)).collect();
-    let block_mean_squares: Vec<f64> = raw_blocks
+    let block_mean_squares: Vec<f64> = segments
+        .raw_powers(&blocks)
         .iter()
         .map(|b| b.iter().sum::<f64>() / b.len() as f64)
         .collect();
-    let (dynamic_range_variation, peak_consistency) = per_second_features(audio);
+    let short_term_lufs: Vec<f64> = segments
+        .k_weighted_powers(&short_term)
+        .iter()
+        .map(|p| loudness_of(p, &weights))
+        .collect();
+    let (peak, mean_square) = segments.whole();
+    let (dynamic_range_variation, peak_consistency) =
+        per_second_features(&segments.frame_stats(&seconds));
     LevelFeatures {
         lufs: gated_loudness(&k_blocks, &weights),
-        crest_db: crest_db(
-            audio.peak(),
-            &block_mean_squares,
-            &block_lufs,
-            audio.mean_square(),
-        ),
-        silence_ratio: silence_ratio(audio),
+        crest_db: crest_db(peak, &block_mean_squares, &block_lufs, mean_square),
+        silence_ratio: silence_ratio(&segments.frame_stats(&silence_frames)),
         dynamic_range_variation,
-        loudness_variation_std: loudness_variation(&k_squares, audio.rate_hz),
+        loudness_variation_std: loudness_variation(&short_term_lufs),
         peak_consistency,
     }
 }
@@ -189,8 +163,7 @@ mod tests {
     fn half_silence_is_half_silent() {
         let mut signal = sine(0.25, 10.0);
         signal.extend(vec![0.0; 441000]);
-        assert!(
-            (silence_ratio(&Audio::new(vec![signal.clone(), signal], 44100)) - 0.5).abs() < 0.001
-        );
+        let levels = level_features(&Audio::new(vec![signal.clone(), signal], 44100));
+        assert!((levels.silence_ratio - 0.5).abs() < 0.001);
     }
 }

@@ -2,10 +2,9 @@
 //! parameters, as libebur128 and pyloudnorm's "DeMan" filter), 400 ms blocks every 100 ms,
 //! gates at −70 LUFS absolute and −10 LU relative; short-term loudness (3 s every 1 s).
 
-use rayon::prelude::*;
-
 use crate::audio::Audio;
-use crate::sosfilt::{sosfilt, Section};
+use crate::segments::{samples_of, Segments, Windows};
+use crate::sosfilt::Section;
 
 pub const ABSOLUTE_GATE_LUFS: f64 = -70.0;
 pub const RELATIVE_GATE_LU: f64 = -10.0;
@@ -58,70 +57,6 @@ pub fn channel_weights(channels: usize) -> Vec<f64> {
     }
 }
 
-/// Per channel, the squared K-weighted signal: the input of every loudness measure.
-pub fn k_weighted_squares(audio: &Audio) -> Vec<Vec<f64>> {
-    let sections = k_weighting_sos(audio.rate_hz);
-    audio
-        .channels
-        .par_iter()
-        .map(|channel| {
-            sosfilt(&sections, channel)
-                .into_iter()
-                .map(|y| y * y)
-                .collect()
-        })
-        .collect()
-}
-
-/// `[window][channel]` mean square of `window_s` windows every `hop_s`.
-///
-/// When the window is a whole number of hops (400 ms / 100 ms, 3 s / 1 s at every common
-/// rate) windows are sums of per-hop sums, so a silent window is exactly 0; otherwise a
-/// cumulative sum does it.
-pub fn window_powers(
-    squares: &[Vec<f64>],
-    rate_hz: u32,
-    window_s: f64,
-    hop_s: f64,
-) -> Vec<Vec<f64>> {
-    let window = (window_s * rate_hz as f64).round_ties_even() as usize;
-    let hop = (hop_s * rate_hz as f64).round_ties_even() as usize;
-    let frames = squares[0].len();
-    if frames < window || window == 0 || hop == 0 {
-        return Vec::new();
-    }
-    let count = (frames - window) / hop + 1;
-    let per_channel: Vec<Vec<f64>> = squares
-        .iter()
-        .map(|channel| {
-            if window % hop == 0 {
-                let per_hop = window / hop;
-                let segments: Vec<f64> = channel[..(count - 1 + per_hop) * hop]
-                    .chunks(hop)
-                    .map(|c| c.iter().sum())
-                    .collect();
-                (0..count)
-                    .map(|w| segments[w..w + per_hop].iter().sum::<f64>() / window as f64)
-                    .collect()
-            } else {
-                let mut cumulative = Vec::with_capacity(channel.len() + 1);
-                let mut total = 0.0;
-                cumulative.push(0.0);
-                for x in channel {
-                    total += x;
-                    cumulative.push(total);
-                }
-                (0..count)
-                    .map(|w| (cumulative[w * hop + window] - cumulative[w * hop]) / window as f64)
-                    .collect()
-            }
-        })
-        .collect();
-    (0..count)
-        .map(|w| per_channel.iter().map(|c| c[w]).collect())
-        .collect()
-}
-
 /// LUFS of one window's channel powers.
 pub fn loudness_of(powers: &[f64], weights: &[f64]) -> f64 {
     let weighted: f64 = powers.iter().zip(weights).map(|(p, w)| p * w).sum();
@@ -162,22 +97,21 @@ pub fn gated_loudness(block_powers: &[Vec<f64>], weights: &[f64]) -> f64 {
 
 /// Integrated loudness in LUFS; `SILENCE_LUFS` when every block is under the gate.
 pub fn integrated_loudness(audio: &Audio) -> f64 {
-    let blocks = window_powers(
-        &k_weighted_squares(audio),
-        audio.rate_hz,
-        BLOCK_S,
-        BLOCK_HOP_S,
-    );
-    gated_loudness(&blocks, &channel_weights(audio.channel_count()))
+    let blocks = block_windows(audio);
+    let segments = Segments::measure(audio, &[blocks]);
+    gated_loudness(
+        &segments.k_weighted_powers(&blocks),
+        &channel_weights(audio.channel_count()),
+    )
 }
 
-/// LUFS of 3 s windows every 1 s (EBU Tech 3341 short-term), ungated.
-pub fn short_term_loudness(squares: &[Vec<f64>], rate_hz: u32) -> Vec<f64> {
-    let weights = channel_weights(squares.len());
-    window_powers(squares, rate_hz, SHORT_TERM_S, SHORT_TERM_HOP_S)
-        .iter()
-        .map(|powers| loudness_of(powers, &weights))
-        .collect()
+/// The 400 ms blocks every 100 ms that integrated loudness (and crest) read.
+pub fn block_windows(audio: &Audio) -> Windows {
+    Windows::sliding(
+        audio.frames(),
+        samples_of(BLOCK_S, audio.rate_hz),
+        samples_of(BLOCK_HOP_S, audio.rate_hz),
+    )
 }
 
 #[cfg(test)]

@@ -4,27 +4,52 @@
 
 use crate::edges::reflect;
 
+/// A float's bits as an integer in the same order (negatives flipped), so the window is
+/// kept sorted with integer compares.
+fn order_key(x: f32) -> u32 {
+    let bits = x.to_bits();
+    if bits >> 31 == 1 {
+        !bits
+    } else {
+        bits | 0x8000_0000
+    }
+}
+
+fn from_order_key(key: u32) -> f32 {
+    f32::from_bits(if key >> 31 == 1 {
+        key & 0x7fff_ffff
+    } else {
+        !key
+    })
+}
+
 /// Median of the `size`-long window centred on each element of `row`, written to `out`.
 pub fn sliding_median_into(row: &[f32], size: usize, out: &mut [f32]) {
     assert!(size % 2 == 1, "median window must be odd");
     let n = row.len();
     let half = size / 2;
-    let padded = |i: isize| row[reflect(i, n)];
-    let mut window: Vec<f32> = (0..size as isize)
+    let padded = |i: isize| order_key(row[reflect(i, n)]);
+    let mut window: Vec<u32> = (0..size as isize)
         .map(|i| padded(i - half as isize))
         .collect();
-    window.sort_unstable_by(f32::total_cmp);
+    window.sort_unstable();
     for i in 0..n {
-        out[i] = window[half];
+        out[i] = from_order_key(window[half]);
         if i + 1 == n {
             break;
         }
         let leaving = padded(i as isize - half as isize);
         let entering = padded(i as isize + half as isize + 1);
-        let at = window.partition_point(|v| v.total_cmp(&leaving).is_lt());
-        window.remove(at);
-        let to = window.partition_point(|v| v.total_cmp(&entering).is_lt());
-        window.insert(to, entering);
+        let from = window.partition_point(|&v| v < leaving);
+        let to = window.partition_point(|&v| v < entering);
+        // Drop `leaving` and insert `entering` with one move of the values between them.
+        if to <= from {
+            window.copy_within(to..from, to + 1);
+            window[to] = entering;
+        } else {
+            window.copy_within(from + 1..to, from);
+            window[to - 1] = entering;
+        }
     }
 }
 
@@ -60,7 +85,7 @@ mod tests {
                     state = state
                         .wrapping_mul(6364136223846793005)
                         .wrapping_add(1442695040888963407);
-                    ((state >> 40) % 7) as f32 // many ties
+                    ((state >> 40) % 7) as f32 - 3.0 // many ties, both signs
                 })
                 .collect();
             for size in [1, 3, 31] {

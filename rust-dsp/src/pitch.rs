@@ -4,6 +4,7 @@ use rayon::prelude::*;
 use realfft::num_complex::Complex;
 use realfft::RealFftPlanner;
 
+use crate::stats::mean_and_std;
 use crate::stft::{frame_count, frame_into, ANALYSIS_RATE_HZ};
 
 pub const FMIN_HZ: f64 = 65.4;
@@ -116,9 +117,7 @@ pub fn pitch_stability(f0_hz: &[f64]) -> f64 {
         return 0.0;
     }
     let semitones: Vec<f64> = f0_hz.iter().map(|f| 12.0 * (f / 440.0).log2()).collect();
-    let n = semitones.len() as f64;
-    let mean = semitones.iter().sum::<f64>() / n;
-    let std = (semitones.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let (_, std) = mean_and_std(&semitones);
     1.0 / (1.0 + std)
 }
 

@@ -3,9 +3,11 @@
 //! Everything starts from one onset-strength envelope: half-wave rectified spectral flux of
 //! log-compressed magnitudes (n_fft 1024, hop 256 at 22 050 Hz, ≈ 86 envelope frames/s).
 
+use rayon::prelude::*;
 use realfft::RealFftPlanner;
 
 use crate::edges::reflect;
+use crate::stats::mean_and_std;
 use crate::stft::{power_spectrogram, ANALYSIS_RATE_HZ};
 
 pub const ONSET_N_FFT: usize = 1024;
@@ -69,20 +71,35 @@ pub fn maximum_filter(values: &[f64], size: usize) -> Vec<f64> {
 /// Onset strength per envelope frame (≥ 0); index i is the flux into frame i.
 pub fn onset_envelope(mono: &[f32]) -> Vec<f64> {
     let spec = power_spectrogram(mono, ONSET_N_FFT, ONSET_HOP);
-    let compress = |p: f32| (100.0 * p.sqrt() as f64).ln_1p();
-    let mut envelope = Vec::with_capacity(spec.frames);
-    envelope.push(0.0);
-    let mut previous: Vec<f64> = spec.frame(0).iter().map(|&p| compress(p)).collect();
-    for f in 1..spec.frames {
-        let current: Vec<f64> = spec.frame(f).iter().map(|&p| compress(p)).collect();
-        let flux: f64 = current
+    let compress = |f: usize| -> Vec<f64> {
+        spec.frame(f)
             .iter()
-            .zip(&previous)
-            .map(|(c, p)| (c - p).max(0.0))
-            .sum();
-        envelope.push(flux / spec.bins as f64);
-        previous = current;
-    }
+            .map(|&p| (100.0 * p.sqrt() as f64).ln_1p())
+            .collect()
+    };
+    const FRAMES_PER_TASK: usize = 256;
+    let mut envelope = vec![0.0; spec.frames];
+    envelope
+        .par_chunks_mut(FRAMES_PER_TASK)
+        .enumerate()
+        .for_each(|(task, out)| {
+            let first = task * FRAMES_PER_TASK;
+            let mut previous = compress(first.saturating_sub(1));
+            for (offset, slot) in out.iter_mut().enumerate() {
+                let f = first + offset;
+                if f == 0 {
+                    continue;
+                }
+                let current = compress(f);
+                let flux: f64 = current
+                    .iter()
+                    .zip(&previous)
+                    .map(|(c, p)| (c - p).max(0.0))
+                    .sum();
+                *slot = flux / spec.bins as f64;
+                previous = current;
+            }
+        });
     envelope
 }
 
@@ -229,8 +246,7 @@ pub fn track_beats(envelope: &[f64], period: f64) -> Vec<Vec<usize>> {
         }
     }
     let tolerance = 1.max(round_half_even(0.1 * period));
-    let mean = envelope.iter().sum::<f64>() / n as f64;
-    let std = (envelope.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
+    let (mean, std) = mean_and_std(envelope);
     let threshold = mean + std;
     let mut runs: Vec<Vec<usize>> = vec![Vec::new()];
     let mut position = best_phase as f64;
@@ -251,15 +267,6 @@ pub fn track_beats(envelope: &[f64], period: f64) -> Vec<Vec<usize>> {
     }
     runs.retain(|run| !run.is_empty());
     runs
-}
-
-fn mean_and_std(values: &[f64]) -> (f64, f64) {
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    (
-        mean,
-        (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt(),
-    )
 }
 
 /// 1 / (1 + CV of inter-beat intervals within runs); 0 with fewer than 3 beats.

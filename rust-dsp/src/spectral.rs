@@ -1,5 +1,7 @@
 //! Spectral dimensions (1–7, 10, 15–17, 20) from the 22 050 Hz Hann power spectrogram.
 
+use rayon::prelude::*;
+
 use crate::stft::{Spectrogram, ANALYSIS_RATE_HZ};
 
 pub const NYQUIST_HZ: f64 = ANALYSIS_RATE_HZ as f64 / 2.0;
@@ -32,12 +34,25 @@ pub struct ShapeFeatures {
 
 /// Per-bin mean power over all frames.
 fn mean_power(spec: &Spectrogram) -> Vec<f64> {
-    let mut sums = vec![0.0f64; spec.bins];
-    for f in 0..spec.frames {
-        for (s, &p) in sums.iter_mut().zip(spec.frame(f)) {
-            *s += p as f64;
-        }
-    }
+    let sums = spec
+        .power
+        .par_chunks(spec.bins * 256)
+        .map(|block| {
+            let mut sums = vec![0.0f64; spec.bins];
+            for frame in block.chunks(spec.bins) {
+                for (s, &p) in sums.iter_mut().zip(frame) {
+                    *s += p as f64;
+                }
+            }
+            sums
+        })
+        .reduce(
+            || vec![0.0f64; spec.bins],
+            |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                a
+            },
+        );
     sums.iter().map(|s| s / spec.frames as f64).collect()
 }
 
@@ -87,14 +102,13 @@ fn is_audible(frame: &[f32]) -> bool {
 /// Mean centroid, 85 % rolloff (both / 11 025 Hz) and flatness over audible frames.
 pub fn shape_features(spec: &Spectrogram) -> ShapeFeatures {
     let freqs = spec.frequencies_hz();
-    let (mut centroid, mut rolloff, mut flatness, mut count) = (0.0, 0.0, 0.0, 0usize);
-    for f in 0..spec.frames {
+    let per_frame = |f: usize| -> Option<[f64; 4]> {
         let frame = spec.frame(f);
         if !is_audible(frame) {
-            continue;
+            return None;
         }
         let total: f64 = frame.iter().map(|&p| p as f64).sum();
-        centroid += frame
+        let centroid = frame
             .iter()
             .zip(&freqs)
             .map(|(&p, f)| p as f64 * f)
@@ -110,29 +124,43 @@ pub fn shape_features(spec: &Spectrogram) -> ShapeFeatures {
                 break;
             }
         }
-        rolloff += freqs[rolloff_bin];
+        // Σ ln over products of 8 floored powers (within 1e-80…1e64): an eighth of the logs.
         let (mut log_sum, mut sum) = (0.0, 0.0);
-        for &p in frame {
-            let floored = (p as f64).max(FLATNESS_FLOOR);
-            log_sum += floored.ln();
-            sum += floored;
+        for group in frame.chunks(8) {
+            let mut product = 1.0f64;
+            for &p in group {
+                let floored = (p as f64).max(FLATNESS_FLOOR);
+                product *= floored;
+                sum += floored;
+            }
+            log_sum += product.ln();
         }
         let n = frame.len() as f64;
-        flatness += (log_sum / n).exp() / (sum / n);
-        count += 1;
-    }
-    if count == 0 {
+        Some([
+            centroid,
+            freqs[rolloff_bin],
+            (log_sum / n).exp() / (sum / n),
+            1.0,
+        ])
+    };
+    let [centroid, rolloff, flatness, count] = (0..spec.frames)
+        .into_par_iter()
+        .filter_map(per_frame)
+        .reduce(
+            || [0.0; 4],
+            |a, b| [a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]],
+        );
+    if count == 0.0 {
         return ShapeFeatures {
             centroid: 0.0,
             rolloff: 0.0,
             flatness: 0.0,
         };
     }
-    let n = count as f64;
     ShapeFeatures {
-        centroid: centroid / n / NYQUIST_HZ,
-        rolloff: rolloff / n / NYQUIST_HZ,
-        flatness: flatness / n,
+        centroid: centroid / count / NYQUIST_HZ,
+        rolloff: rolloff / count / NYQUIST_HZ,
+        flatness: flatness / count,
     }
 }
 
@@ -152,19 +180,19 @@ pub fn chroma_energy(spec: &Spectrogram) -> f64 {
         })
         .collect();
     let floor = FLATNESS_FLOOR * classes.len() as f64;
-    let (mut energy, mut count) = (0.0, 0usize);
-    for f in 0..spec.frames {
-        let frame = spec.frame(f);
-        let mut chroma = [0.0f64; 12];
-        for &(k, class) in &classes {
-            chroma[class] += frame[k] as f64;
-        }
-        let total: f64 = chroma.iter().sum();
-        if total > floor {
-            energy += chroma.iter().map(|c| (c / total).powi(2)).sum::<f64>();
-            count += 1;
-        }
-    }
+    let (energy, count) = (0..spec.frames)
+        .into_par_iter()
+        .filter_map(|f| {
+            let frame = spec.frame(f);
+            let mut chroma = [0.0f64; 12];
+            for &(k, class) in &classes {
+                chroma[class] += frame[k] as f64;
+            }
+            let total: f64 = chroma.iter().sum();
+            (total > floor).then(|| chroma.iter().map(|c| (c / total).powi(2)).sum::<f64>())
+        })
+        .map(|energy| (energy, 1usize))
+        .reduce(|| (0.0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     if count == 0 {
         1.0 / 12.0
     } else {

@@ -1,6 +1,10 @@
 //! Stereo dimensions (24, 25) from the first two channels of the native signal.
 
+use rayon::prelude::*;
+
 use crate::audio::Audio;
+
+const CHUNK: usize = 1 << 16;
 
 /// (stereo_width, phase_correlation): RMS(S)/(RMS(M)+RMS(S)) and Pearson r of L and R.
 ///
@@ -12,25 +16,38 @@ pub fn stereo_features(audio: &Audio) -> (f64, f64) {
     }
     let (left, right) = (&audio.channels[0], &audio.channels[1]);
     let n = left.len() as f64;
-    let (mut mid, mut side) = (0.0, 0.0);
-    for (l, r) in left.iter().zip(right) {
-        mid += ((l + r) / 2.0).powi(2);
-        side += ((l - r) / 2.0).powi(2);
-    }
+    // Sums over chunks on the thread pool: (Σl, Σr, Σmid², Σside²), then the centred products.
+    let chunks = || left.par_chunks(CHUNK).zip(right.par_chunks(CHUNK));
+    let add4 = |a: [f64; 4], b: [f64; 4]| [a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]];
+    let [left_sum, right_sum, mid, side] = chunks()
+        .map(|(ls, rs)| {
+            let mut acc = [0.0; 4];
+            for (l, r) in ls.iter().zip(rs) {
+                acc = add4(
+                    acc,
+                    [*l, *r, ((l + r) / 2.0).powi(2), ((l - r) / 2.0).powi(2)],
+                );
+            }
+            acc
+        })
+        .reduce(|| [0.0; 4], add4);
     let (mid_rms, side_rms) = ((mid / n).sqrt(), (side / n).sqrt());
     let width = if mid_rms + side_rms > 0.0 {
         side_rms / (mid_rms + side_rms)
     } else {
         0.0
     };
-    let (left_mean, right_mean) = (left.iter().sum::<f64>() / n, right.iter().sum::<f64>() / n);
-    let (mut lr, mut ll, mut rr) = (0.0, 0.0, 0.0);
-    for (l, r) in left.iter().zip(right) {
-        let (a, b) = (l - left_mean, r - right_mean);
-        lr += a * b;
-        ll += a * a;
-        rr += b * b;
-    }
+    let (left_mean, right_mean) = (left_sum / n, right_sum / n);
+    let [lr, ll, rr, _] = chunks()
+        .map(|(ls, rs)| {
+            let mut acc = [0.0; 4];
+            for (l, r) in ls.iter().zip(rs) {
+                let (a, b) = (l - left_mean, r - right_mean);
+                acc = add4(acc, [a * b, a * a, b * b, 0.0]);
+            }
+            acc
+        })
+        .reduce(|| [0.0; 4], add4);
     let correlation = if ll > 0.0 && rr > 0.0 {
         (lr / (ll * rr).sqrt()).clamp(-1.0, 1.0)
     } else if ll == 0.0 && rr == 0.0 {

@@ -18,6 +18,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 const USAGE: &str =
     "usage: auralis-dsp-server [--listen HOST:PORT] [--exit-with-stdin] [--serve-files]";
 const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+const WINDOW_BYTES: u32 = 16 * 1024 * 1024;
 
 struct Options {
     listen: SocketAddr,
@@ -120,7 +121,11 @@ async fn main() {
             _ = orphaned => {}
         }
     };
+    // Large HTTP/2 windows: a track's samples arrive at loopback speed, not one 64 KiB
+    // window per round trip.
     let served = tonic::transport::Server::builder()
+        .initial_connection_window_size(Some(WINDOW_BYTES))
+        .initial_stream_window_size(Some(WINDOW_BYTES))
         .add_service(health)
         .add_service(service)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
