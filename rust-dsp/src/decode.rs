@@ -61,6 +61,8 @@ pub fn decode_file(path: &Path) -> Result<Audio, DecodeError> {
         .map_err(|e| DecodeError::Unsupported(format!("{}: {e}", path.display())))?;
     let mut channels: Vec<Vec<f64>> = Vec::new();
     let mut rate_hz = track.codec_params.sample_rate.unwrap_or(0);
+    // Room for the whole track up front (when the header says how long it is): no regrowth.
+    let expected_frames = track.codec_params.n_frames.unwrap_or(0) as usize;
     let mut buffer: Option<SampleBuffer<f32>> = None;
     loop {
         let packet = match format.next_packet() {
@@ -81,7 +83,9 @@ pub fn decode_file(path: &Path) -> Result<Audio, DecodeError> {
         rate_hz = spec.rate;
         let count = spec.channels.count();
         if channels.is_empty() {
-            channels = vec![Vec::new(); count];
+            channels = (0..count)
+                .map(|_| Vec::with_capacity(expected_frames))
+                .collect();
         }
         let needed = decoded.capacity() as u64;
         if buffer

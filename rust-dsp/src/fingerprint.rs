@@ -58,10 +58,19 @@ pub fn index_of(name: &str) -> Option<usize> {
 
 /// Mono downmix at 22 050 Hz, float32.
 pub fn analysis_signal(audio: &Audio) -> Result<Vec<f32>, String> {
+    // Σ_c x_c·(1/C) in channel order, as numpy's `audio @ full(C, 1/C)` adds them.
     let weight = 1.0 / audio.channel_count() as f64;
-    let mono: Vec<f32> = (0..audio.frames())
-        .map(|i| (audio.channels.iter().map(|c| c[i]).sum::<f64>() * weight) as f32)
-        .collect();
+    let mono: Vec<f32> = match audio.channels.as_slice() {
+        [single] => single.iter().map(|&x| (x * weight) as f32).collect(),
+        [left, right] => left
+            .iter()
+            .zip(right)
+            .map(|(l, r)| (l * weight + r * weight) as f32)
+            .collect(),
+        channels => (0..audio.frames())
+            .map(|i| channels.iter().fold(0.0, |sum, c| sum + c[i] * weight) as f32)
+            .collect(),
+    };
     resample(&mono, audio.rate_hz, ANALYSIS_RATE_HZ)
 }
 

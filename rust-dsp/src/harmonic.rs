@@ -25,13 +25,13 @@ pub fn harmonic_percussive_energy(spec: &Spectrogram) -> (f64, f64) {
     harmonic_by_bin
         .par_chunks_mut(frames)
         .zip(by_bin.par_chunks(frames))
-        .for_each(|(out, row)| sliding_median_into(row, KERNEL, out));
+        .for_each(|(out, row)| sliding_median_into::<KERNEL>(row, out));
     // Percussive: median along frequency for each frame.
     let mut percussive = vec![0.0f32; bins * frames];
     percussive
         .par_chunks_mut(bins)
         .zip(spec.power.par_chunks(bins))
-        .for_each(|(out, row)| sliding_median_into(row, KERNEL, out));
+        .for_each(|(out, row)| sliding_median_into::<KERNEL>(row, out));
     let exponent = MASK_POWER / 2.0;
     (0..frames)
         .into_par_iter()

@@ -23,15 +23,14 @@ fn from_order_key(key: u32) -> f32 {
     })
 }
 
-/// Median of the `size`-long window centred on each element of `row`, written to `out`.
-pub fn sliding_median_into(row: &[f32], size: usize, out: &mut [f32]) {
-    assert!(size % 2 == 1, "median window must be odd");
+/// Median of the `SIZE`-long window centred on each element of `row`, written to `out`.
+/// (A compile-time size lets the searches and moves on the window unroll.)
+pub fn sliding_median_into<const SIZE: usize>(row: &[f32], out: &mut [f32]) {
+    assert!(SIZE % 2 == 1, "median window must be odd");
     let n = row.len();
-    let half = size / 2;
+    let half = SIZE / 2;
     let padded = |i: isize| order_key(row[reflect(i, n)]);
-    let mut window: Vec<u32> = (0..size as isize)
-        .map(|i| padded(i - half as isize))
-        .collect();
+    let mut window: [u32; SIZE] = std::array::from_fn(|i| padded(i as isize - half as isize));
     window.sort_unstable();
     for i in 0..n {
         out[i] = from_order_key(window[half]);
@@ -88,11 +87,13 @@ mod tests {
                     ((state >> 40) % 7) as f32 - 3.0 // many ties, both signs
                 })
                 .collect();
-            for size in [1, 3, 31] {
-                let mut out = vec![0.0; n];
-                sliding_median_into(&row, size, &mut out);
-                assert_eq!(out, brute_force(&row, size), "n={n} size={size}");
-            }
+            let mut out = vec![0.0; n];
+            sliding_median_into::<1>(&row, &mut out);
+            assert_eq!(out, brute_force(&row, 1), "n={n} size=1");
+            sliding_median_into::<3>(&row, &mut out);
+            assert_eq!(out, brute_force(&row, 3), "n={n} size=3");
+            sliding_median_into::<31>(&row, &mut out);
+            assert_eq!(out, brute_force(&row, 31), "n={n} size=31");
         }
     }
 }

@@ -69,12 +69,16 @@ pub fn maximum_filter(values: &[f64], size: usize) -> Vec<f64> {
 }
 
 /// Onset strength per envelope frame (≥ 0); index i is the flux into frame i.
+///
+/// The mean over bins of max(0, ln(1 + 100·|X_t|) − ln(1 + 100·|X_t−1|)), computed as
+/// Σ ln Π max(1, (1 + 100·|X_t|) / (1 + 100·|X_t−1|)) over groups of 8 bins: one logarithm
+/// per group instead of one per bin (each ratio is at most ~1e5, so a product stays finite).
 pub fn onset_envelope(mono: &[f32]) -> Vec<f64> {
     let spec = power_spectrogram(mono, ONSET_N_FFT, ONSET_HOP);
-    let compress = |f: usize| -> Vec<f64> {
+    let expanded = |f: usize| -> Vec<f64> {
         spec.frame(f)
             .iter()
-            .map(|&p| (100.0 * p.sqrt() as f64).ln_1p())
+            .map(|&p| 1.0 + 100.0 * p.sqrt() as f64)
             .collect()
     };
     const FRAMES_PER_TASK: usize = 256;
@@ -84,17 +88,23 @@ pub fn onset_envelope(mono: &[f32]) -> Vec<f64> {
         .enumerate()
         .for_each(|(task, out)| {
             let first = task * FRAMES_PER_TASK;
-            let mut previous = compress(first.saturating_sub(1));
+            let mut previous = expanded(first.saturating_sub(1));
             for (offset, slot) in out.iter_mut().enumerate() {
                 let f = first + offset;
                 if f == 0 {
                     continue;
                 }
-                let current = compress(f);
+                let current = expanded(f);
                 let flux: f64 = current
-                    .iter()
-                    .zip(&previous)
-                    .map(|(c, p)| (c - p).max(0.0))
+                    .chunks(8)
+                    .zip(previous.chunks(8))
+                    .map(|(c, p)| {
+                        c.iter()
+                            .zip(p)
+                            .map(|(c, p)| (c / p).max(1.0))
+                            .product::<f64>()
+                            .ln()
+                    })
                     .sum();
                 *slot = flux / spec.bins as f64;
                 previous = current;

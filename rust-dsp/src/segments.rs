@@ -11,7 +11,7 @@
 use rayon::prelude::*;
 
 use crate::audio::Audio;
-use crate::sosfilt::Cascade;
+use crate::sosfilt::{Cascade, Section};
 
 /// Python's `round()`, which the window lengths follow.
 pub fn samples_of(seconds: f64, rate_hz: u32) -> usize {
@@ -64,6 +64,44 @@ impl Windows {
     }
 }
 
+/// One channel's (raw Σx², K-weighted Σy², peak |x|) per segment.
+type ChannelSums = (Vec<f64>, Vec<f64>, Vec<f64>);
+
+/// The sums of `N` channels over the segments between `cuts`, in one pass.
+fn measure_channels<const N: usize>(
+    channels: [&[f64]; N],
+    cuts: &[usize],
+    sections: &[Section; 2],
+) -> [ChannelSums; N] {
+    let mut filters: [Cascade<2>; N] = std::array::from_fn(|_| Cascade::new(sections));
+    let segments = cuts.len() - 1;
+    let mut out: [ChannelSums; N] = std::array::from_fn(|_| {
+        (
+            Vec::with_capacity(segments),
+            Vec::with_capacity(segments),
+            Vec::with_capacity(segments),
+        )
+    });
+    for pair in cuts.windows(2) {
+        let mut sums = [[0.0f64; 3]; N];
+        for i in pair[0]..pair[1] {
+            for c in 0..N {
+                let x = channels[c][i];
+                let y = filters[c].process(x);
+                sums[c][0] += x * x;
+                sums[c][1] += y * y;
+                sums[c][2] = sums[c][2].max(x.abs());
+            }
+        }
+        for c in 0..N {
+            out[c].0.push(sums[c][0]);
+            out[c].1.push(sums[c][1]);
+            out[c].2.push(sums[c][2]);
+        }
+    }
+    out
+}
+
 /// Per-segment sums of every channel.
 pub struct Segments {
     cuts: Vec<usize>,
@@ -86,30 +124,14 @@ impl Segments {
         cuts.sort_unstable();
         cuts.dedup();
         let sections = crate::loudness::k_weighting_sos(audio.rate_hz);
-        let per_channel: Vec<(Vec<f64>, Vec<f64>, Vec<f64>)> = audio
-            .channels
+        // Channels two at a time in one loop: their filters' recursions interleave in the CPU.
+        let groups: Vec<&[Vec<f64>]> = audio.channels.chunks(2).collect();
+        let per_channel: Vec<ChannelSums> = groups
             .par_iter()
-            .map(|samples| {
-                let mut filter = Cascade::new(&sections);
-                let segments = cuts.len() - 1;
-                let (mut raw, mut k, mut peak) = (
-                    Vec::with_capacity(segments),
-                    Vec::with_capacity(segments),
-                    Vec::with_capacity(segments),
-                );
-                for pair in cuts.windows(2) {
-                    let (mut sum_raw, mut sum_k, mut top) = (0.0f64, 0.0f64, 0.0f64);
-                    for &x in &samples[pair[0]..pair[1]] {
-                        let y = filter.process(x);
-                        sum_raw += x * x;
-                        sum_k += y * y;
-                        top = top.max(x.abs());
-                    }
-                    raw.push(sum_raw);
-                    k.push(sum_k);
-                    peak.push(top);
-                }
-                (raw, k, peak)
+            .flat_map_iter(|group| match group {
+                [left, right] => measure_channels([left, right], &cuts, &sections).to_vec(),
+                [mono] => measure_channels([mono], &cuts, &sections).to_vec(),
+                _ => unreachable!("chunks(2) yields one or two channels"),
             })
             .collect();
         let mut segments = Segments {

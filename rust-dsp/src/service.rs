@@ -1,6 +1,7 @@
 //! The `auralis.fingerprint.v1.Fingerprinter` gRPC service.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use tonic::{Request, Response, Status, Streaming};
@@ -54,11 +55,43 @@ fn reply(track_id: i64, v: Fingerprint, compute_seconds: f64) -> FingerprintRepl
     }
 }
 
+/// Fingerprints being computed now.
+static COMPUTING: AtomicUsize = AtomicUsize::new(0);
+
+struct Computing;
+
+impl Computing {
+    /// Counts this computation in; how many run now, this one included.
+    fn enter() -> (Computing, usize) {
+        (Computing, COMPUTING.fetch_add(1, Ordering::SeqCst) + 1)
+    }
+}
+
+impl Drop for Computing {
+    fn drop(&mut self) {
+        COMPUTING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// The CPU work off the async runtime's threads: the values and the seconds the DSP took.
+///
+/// A fingerprint computed alone spreads over every core (one track, lowest latency); one that
+/// starts while another runs keeps to a thread of its own, since the cores are busy already
+/// and splitting the work would only add the pool's overhead (library scans, more tracks/min).
 async fn compute_blocking(audio: Audio) -> Result<(Fingerprint, f64), Status> {
     tokio::task::spawn_blocking(move || {
+        let (_computing, running) = Computing::enter();
         let started = Instant::now();
-        compute_fingerprint(&audio).map(|values| (values, started.elapsed().as_secs_f64()))
+        let values = if running > 1 {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .build()
+                .map_err(|e| format!("no thread for the fingerprint: {e}"))?
+                .install(|| compute_fingerprint(&audio))
+        } else {
+            compute_fingerprint(&audio)
+        };
+        values.map(|values| (values, started.elapsed().as_secs_f64()))
     })
     .await
     .map_err(|e| Status::internal(format!("fingerprint task failed: {e}")))?

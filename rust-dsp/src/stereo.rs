@@ -16,38 +16,39 @@ pub fn stereo_features(audio: &Audio) -> (f64, f64) {
     }
     let (left, right) = (&audio.channels[0], &audio.channels[1]);
     let n = left.len() as f64;
-    // Sums over chunks on the thread pool: (Σl, Σr, Σmid², Σside²), then the centred products.
-    let chunks = || left.par_chunks(CHUNK).zip(right.par_chunks(CHUNK));
-    let add4 = |a: [f64; 4], b: [f64; 4]| [a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]];
-    let [left_sum, right_sum, mid, side] = chunks()
+    // One pass of sums, taken about the first samples so that a constant channel's spread
+    // is exactly 0 and cancellation stays small: Σl, Σr, Σl², Σr², Σlr (shifted), Σmid², Σside².
+    let (left_shift, right_shift) = (left[0], right[0]);
+    let add = |a: [f64; 7], b: [f64; 7]| std::array::from_fn(|k| a[k] + b[k]);
+    let [sl, sr, sll, srr, slr, mid, side] = left
+        .par_chunks(CHUNK)
+        .zip(right.par_chunks(CHUNK))
         .map(|(ls, rs)| {
-            let mut acc = [0.0; 4];
-            for (l, r) in ls.iter().zip(rs) {
-                acc = add4(
-                    acc,
-                    [*l, *r, ((l + r) / 2.0).powi(2), ((l - r) / 2.0).powi(2)],
-                );
+            let mut acc = [0.0; 7];
+            for (&l, &r) in ls.iter().zip(rs) {
+                let (a, b) = (l - left_shift, r - right_shift);
+                acc[0] += a;
+                acc[1] += b;
+                acc[2] += a * a;
+                acc[3] += b * b;
+                acc[4] += a * b;
+                acc[5] += ((l + r) / 2.0).powi(2);
+                acc[6] += ((l - r) / 2.0).powi(2);
             }
             acc
         })
-        .reduce(|| [0.0; 4], add4);
+        .reduce(|| [0.0; 7], add);
     let (mid_rms, side_rms) = ((mid / n).sqrt(), (side / n).sqrt());
     let width = if mid_rms + side_rms > 0.0 {
         side_rms / (mid_rms + side_rms)
     } else {
         0.0
     };
-    let (left_mean, right_mean) = (left_sum / n, right_sum / n);
-    let [lr, ll, rr, _] = chunks()
-        .map(|(ls, rs)| {
-            let mut acc = [0.0; 4];
-            for (l, r) in ls.iter().zip(rs) {
-                let (a, b) = (l - left_mean, r - right_mean);
-                acc = add4(acc, [a * b, a * a, b * b, 0.0]);
-            }
-            acc
-        })
-        .reduce(|| [0.0; 4], add4);
+    let (ll, rr, lr) = (
+        (sll - sl * sl / n).max(0.0),
+        (srr - sr * sr / n).max(0.0),
+        slr - sl * sr / n,
+    );
     let correlation = if ll > 0.0 && rr > 0.0 {
         (lr / (ll * rr).sqrt()).clamp(-1.0, 1.0)
     } else if ll == 0.0 && rr == 0.0 {
