@@ -14,42 +14,58 @@ pub const MASK_POWER: f64 = 2.0;
 /// H^p / (H^p + P^p), are H_pow^(p/2) / (…) here; the energies are Σ M²·|S|².
 pub fn harmonic_percussive_energy(spec: &Spectrogram) -> (f64, f64) {
     let (bins, frames) = (spec.bins, spec.frames);
-    // Harmonic: median along time for each bin (work on a bin-major copy).
-    let mut by_bin = vec![0.0f32; bins * frames];
-    for f in 0..frames {
-        for (b, &p) in spec.frame(f).iter().enumerate() {
-            by_bin[b * frames + f] = p;
-        }
-    }
-    let mut harmonic_by_bin = vec![0.0f32; bins * frames];
-    harmonic_by_bin
-        .par_chunks_mut(frames)
-        .zip(by_bin.par_chunks(frames))
-        .for_each(|(out, row)| sliding_median_into::<KERNEL>(row, out));
-    // Percussive: median along frequency for each frame.
+    // Percussive: median along frequency, on the frame-major spectrogram.
     let mut percussive = vec![0.0f32; bins * frames];
     percussive
         .par_chunks_mut(bins)
         .zip(spec.power.par_chunks(bins))
         .for_each(|(out, row)| sliding_median_into::<KERNEL>(row, out));
+    // Harmonic: median along time, on bin-major copies; the masks then read all three
+    // arrays in the same (bin-major) order.
+    let power = transpose(&spec.power, frames, bins);
+    let percussive = transpose(&percussive, frames, bins);
+    let mut harmonic = vec![0.0f32; bins * frames];
+    harmonic
+        .par_chunks_mut(frames)
+        .zip(power.par_chunks(frames))
+        .for_each(|(out, row)| sliding_median_into::<KERNEL>(row, out));
     let exponent = MASK_POWER / 2.0;
-    (0..frames)
-        .into_par_iter()
-        .map(|f| {
+    power
+        .par_chunks(frames)
+        .zip(
+            harmonic
+                .par_chunks(frames)
+                .zip(percussive.par_chunks(frames)),
+        )
+        .map(|(power, (harmonic, percussive))| {
             let (mut eh, mut ep) = (0.0f64, 0.0f64);
-            for b in 0..bins {
-                let power = spec.power[f * bins + b] as f64;
-                let h = mask_base(harmonic_by_bin[b * frames + f], exponent);
-                let p = mask_base(percussive[f * bins + b], exponent);
+            for ((&x, &h), &p) in power.iter().zip(harmonic).zip(percussive) {
+                let (h, p) = (mask_base(h, exponent), mask_base(p, exponent));
                 let total = h + p;
                 let mask_h = if total > 0.0 { h / total } else { 0.5 };
                 let mask_p = 1.0 - mask_h;
-                eh += mask_h * mask_h * power;
-                ep += mask_p * mask_p * power;
+                eh += mask_h * mask_h * x as f64;
+                ep += mask_p * mask_p * x as f64;
             }
             (eh, ep)
         })
         .reduce(|| (0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1))
+}
+
+/// `rows × cols` row-major → `cols × rows`, in cache-sized tiles.
+fn transpose(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    const TILE: usize = 32;
+    let mut out = vec![0.0f32; values.len()];
+    for row_start in (0..rows).step_by(TILE) {
+        for col_start in (0..cols).step_by(TILE) {
+            for r in row_start..(row_start + TILE).min(rows) {
+                for c in col_start..(col_start + TILE).min(cols) {
+                    out[c * rows + r] = values[r * cols + c];
+                }
+            }
+        }
+    }
+    out
 }
 
 /// x^exponent, without a `powf` for the power-2 masks' exponent of 1 (x^1 is x exactly).
@@ -76,6 +92,17 @@ pub fn harmonic_ratio(energies: &[(f64, f64)]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transpose_moves_every_value() {
+        let values: Vec<f32> = (0..70 * 45).map(|v| v as f32).collect();
+        let out = transpose(&values, 70, 45);
+        for r in 0..70 {
+            for c in 0..45 {
+                assert_eq!(out[c * 70 + r], values[r * 45 + c]);
+            }
+        }
+    }
     use crate::stft::{power_spectrogram, HOP, N_FFT};
 
     #[test]
