@@ -15,6 +15,9 @@ use crate::proto::{
 };
 
 pub const MAX_CHANNELS: u32 = 32;
+/// About three hours of stereo at 48 kHz, some 12 GB once converted for analysis: a stream
+/// longer than this is refused rather than allowed to exhaust memory.
+pub const MAX_SAMPLES: usize = 1_000_000_000;
 
 /// `serve_files`: whether `ComputeFile` may read paths (on by default only for a loopback
 /// listener: a server open to the network should not read files for anyone who asks).
@@ -99,6 +102,11 @@ async fn compute_blocking(audio: Audio) -> Result<(Fingerprint, f64), Status> {
 }
 
 fn append_samples(pcm: &mut Vec<f32>, bytes: &[u8]) -> Result<(), Status> {
+    if pcm.len() + bytes.len() / 4 > MAX_SAMPLES {
+        return Err(Status::resource_exhausted(format!(
+            "more than {MAX_SAMPLES} samples: too long to fingerprint here"
+        )));
+    }
     if bytes.len() % 4 != 0 {
         return Err(Status::invalid_argument(
             "a block's PCM is not a whole number of float32 samples",
