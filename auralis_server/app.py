@@ -54,8 +54,8 @@ async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
 def create_app(settings: Settings, *, renderer: ChunkRenderer | None = None) -> Starlette:
     """Build the app; ``renderer`` replaces the mastering stage (tests use that seam)."""
     bus = EventBus()
-    plans = PlanSource()
-    rust = rust_backend(settings.fingerprint_servers if settings.fingerprint_workers else "none")
+    rust = rust_backend(settings.fingerprint_servers)
+    plans = PlanSource(remote=rust.fingerprinter)
     queue = FingerprintQueue(
         workers=settings.fingerprint_workers,
         cache_dir=settings.cache_dir,
@@ -84,8 +84,8 @@ def create_app(settings: Settings, *, renderer: ChunkRenderer | None = None) -> 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         open_database(settings.database_url, settings.sqlite_path)
+        rust.start()  # cold plans use it even with background extraction off
         if settings.fingerprint_workers > 0:
-            rust.start()
             queue.start()
         if settings.scan_on_start:
             state.scans.start()

@@ -1,9 +1,10 @@
 """Mastering plans for tracks: from the stored fingerprint, or cold from the audio itself.
 
-A track that has never been analysed still streams at once: the cold path decodes it and
-computes only the plan's inputs (loudness, crest, bands) with the fingerprint's own code,
-rounded to float32 as the database stores them — so the plan is the same one the full
-fingerprint will give.
+A track that has never been analysed still streams at once: the cold path asks the Rust
+fingerprint server, when one runs, for the whole fingerprint (faster than Python computes
+the plan's inputs alone), or else decodes the track and computes only the plan's inputs
+(loudness, crest, bands) with the fingerprint's own code. Either way the values are rounded
+to float32 as the database stores them, so the plan is the one the stored fingerprint gives.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ import time
 from collections import OrderedDict
 from functools import lru_cache
 
+import numpy as np
+
 from auralis_server import fingerprint_store
 from auralis_server.audio_source import read_frames
 from auralis_server.dsp.fingerprint import plan_inputs
 from auralis_server.dsp.plan import Plan, make_plan
+from auralis_server.fingerprint_queue import RemoteFingerprinter
 from auralis_server.render import TrackAudio
 
 log = logging.getLogger("auralis.plan")
@@ -26,9 +30,21 @@ _COLD_CACHE_TRACKS = 256
 
 
 class PlanSource:
-    def __init__(self) -> None:
+    def __init__(self, remote: RemoteFingerprinter | None = None) -> None:
         self._cold: OrderedDict[tuple[int, str, int], dict[str, float]] = OrderedDict()
         self._lock = threading.Lock()
+        self._remote = remote
+
+    def _cold_values(self, audio: TrackAudio) -> tuple[dict[str, float], str]:
+        """The plan's inputs from the audio itself, and who computed them."""
+        if self._remote is not None:
+            try:
+                values = self._remote.compute(str(audio.path))
+                return {name: float(np.float32(value)) for name, value in values.items()}, "rust"
+            except Exception as exc:  # any failure: the Python path below
+                log.warning("track %d: cold plan from Rust failed (%s)", audio.track_id, exc)
+        samples = read_frames(audio.path, 0, audio.geometry.total_frames)
+        return plan_inputs(samples, audio.geometry.sample_rate_hz), "python"
 
     def inputs(self, audio: TrackAudio) -> tuple[dict[str, float], str]:
         """(plan inputs, "fingerprint" or "cold")."""
@@ -41,11 +57,11 @@ class PlanSource:
                 self._cold.move_to_end(key)
                 return self._cold[key], "cold"
         started = time.perf_counter()
-        samples = read_frames(audio.path, 0, audio.geometry.total_frames)
-        values = plan_inputs(samples, audio.geometry.sample_rate_hz)
+        values, computed_by = self._cold_values(audio)
         log.info(
-            "track %d: cold plan inputs in %.0f ms",
+            "track %d: cold plan inputs by %s in %.0f ms",
             audio.track_id,
+            computed_by,
             (time.perf_counter() - started) * 1000,
         )
         with self._lock:

@@ -24,6 +24,7 @@ from auralis_server.db import Track, close_database, open_database
 from auralis_server.render import ChunkRenderer
 from auralis_server.scanner import Scanner
 from tests.conftest import write_audio
+from tests.rust.conftest import rust_binary, rust_server  # noqa: F401  (fixtures shared here)
 from tests.server.bad_files import write_bad_files
 
 
