@@ -112,5 +112,6 @@ def test_the_sink_records_what_the_server_mastered(
     assert ", 0 underruns" in played.stderr, played.stderr
     recorded = np.fromfile(recording, dtype="<f4").reshape(-1, 2).astype(np.float64)
     ncc, coverage = _normalised_cross_correlation(recorded, expected)
+    print(f"recorded vs mastered: ncc {ncc:.5f}, coverage {coverage:.3f}")  # shown with -s
     assert coverage >= 0.95, coverage
     assert ncc >= 0.99, ncc
