@@ -10,6 +10,7 @@ Python implementation.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 import time
@@ -43,6 +44,18 @@ _DECODE_REFUSALS = (
 
 class RustFingerprintError(RuntimeError):
     """The Rust server gave no fingerprint (unreachable, crashed, timed out, refused)."""
+
+
+@contextlib.contextmanager
+def _as_fingerprint_error(address: str) -> Iterator[None]:
+    try:
+        yield
+    except grpc.RpcError as exc:
+        raise RustFingerprintError(f"{address}: {exc.code().name}: {exc.details()}") from None
+
+
+def _deadline_s(audio_s: float) -> float:
+    return BASE_DEADLINE_S + DEADLINE_PER_AUDIO_S * audio_s
 
 
 def audio_blocks(
@@ -105,13 +118,16 @@ class RustFingerprinter:
             raise RustFingerprintError("no Rust fingerprint server is up")
         return addresses[next(self._turn) % len(addresses)]
 
+    def _stub(self) -> tuple[str, fingerprint_pb2_grpc.FingerprinterStub]:
+        address = self._next_address()
+        return address, fingerprint_pb2_grpc.FingerprinterStub(self._channel(address))
+
     def compute(self, path: str, track_id: int = 0) -> dict[str, float]:
         info = probe(Path(path))
-        deadline_s = BASE_DEADLINE_S + DEADLINE_PER_AUDIO_S * info.duration_seconds
-        address = self._next_address()
-        stub = fingerprint_pb2_grpc.FingerprinterStub(self._channel(address))
+        deadline_s = _deadline_s(info.duration_seconds)
+        address, stub = self._stub()
         started = time.monotonic()
-        try:
+        with _as_fingerprint_error(address):
             if is_loopback(address.rsplit(":", 1)[0]):
                 try:
                     request = fingerprint_pb2.FileRequest(track_id=track_id, path=str(path))
@@ -121,23 +137,15 @@ class RustFingerprinter:
                         raise
             samples = read_frames(Path(path), 0, info.total_frames)
             remaining_s = max(1.0, deadline_s - (time.monotonic() - started))
-            return values_of(
-                stub.Compute(
-                    audio_blocks(samples, info.sample_rate_hz, track_id), timeout=remaining_s
-                )
-            )
-        except grpc.RpcError as exc:
-            raise RustFingerprintError(f"{address}: {exc.code().name}: {exc.details()}") from None
+            blocks = audio_blocks(samples, info.sample_rate_hz, track_id)
+            return values_of(stub.Compute(blocks, timeout=remaining_s))
 
     def compute_samples(self, samples: npt.NDArray[np.float32], rate_hz: int) -> dict[str, float]:
         """The fingerprint of samples already in memory (tests and benches compare with it)."""
-        address = self._next_address()
-        stub = fingerprint_pb2_grpc.FingerprinterStub(self._channel(address))
-        deadline_s = BASE_DEADLINE_S + DEADLINE_PER_AUDIO_S * len(samples) / rate_hz
-        try:
-            return values_of(stub.Compute(audio_blocks(samples, rate_hz), timeout=deadline_s))
-        except grpc.RpcError as exc:
-            raise RustFingerprintError(f"{address}: {exc.code().name}: {exc.details()}") from None
+        address, stub = self._stub()
+        with _as_fingerprint_error(address):
+            blocks = audio_blocks(samples, rate_hz)
+            return values_of(stub.Compute(blocks, timeout=_deadline_s(len(samples) / rate_hz)))
 
     def reachable(self) -> list[str]:
         """The addresses whose health service answers SERVING now."""
