@@ -1,4 +1,7 @@
-"""Server settings: defaults < TOML file in the XDG config dir < AURALIS_* env vars < CLI flags."""
+"""Server settings: defaults < TOML file in the XDG config dir < AURALIS_* env vars < CLI flags.
+
+Imports: (none).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""In-process event bus feeding the SSE endpoint; publishable from any thread."""
+"""In-process event bus feeding the SSE endpoint; publishable from any thread.
+
+Imports: (none).
+"""
 
 from __future__ import annotations
 

@@ -25,11 +25,11 @@ import soundfile
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from auralis_server.demo import SAMPLE_RATE_HZ, SONGS, render_song  # noqa: E402
-from auralis_server.dsp.fingerprint import compute_fingerprint  # noqa: E402
-from auralis_server.dsp_supervisor import DspSupervisor, find_binary  # noqa: E402
-from auralis_server.fingerprint_rpc import fingerprint_pb2_grpc  # noqa: E402
-from auralis_server.rust_fingerprinter import audio_blocks  # noqa: E402
+from auralis_server.fingerprint.dsp.analysis import compute_fingerprint  # noqa: E402
+from auralis_server.fingerprint.rust.client import audio_blocks  # noqa: E402
+from auralis_server.fingerprint.rust.stubs import fingerprint_pb2_grpc  # noqa: E402
+from auralis_server.fingerprint.rust.supervisor import DspSupervisor, find_binary  # noqa: E402
+from auralis_server.library.demo import SAMPLE_RATE_HZ, SONGS, render_song  # noqa: E402
 from bench.server import serve, stop  # noqa: E402
 
 TRACK_S = 180.0

@@ -55,11 +55,11 @@ def _prepare(tmp: Path) -> tuple[Path, list[int]]:
     """
     import soundfile
 
-    from auralis_server import fingerprint_store
-    from auralis_server.db import Track, close_database, open_database
-    from auralis_server.demo import SAMPLE_RATE_HZ, SONGS, render_song
-    from auralis_server.fingerprint_worker import fingerprint_file
-    from auralis_server.scanner import Scanner
+    from auralis_server.fingerprint import store as fingerprint_store
+    from auralis_server.fingerprint.worker import fingerprint_file
+    from auralis_server.library.demo import SAMPLE_RATE_HZ, SONGS, render_song
+    from auralis_server.library.models import Track, close_database, open_database
+    from auralis_server.library.scanner import Scanner
 
     music = tmp / "music"
     music.mkdir()

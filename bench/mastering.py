@@ -20,15 +20,18 @@ import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from auralis_server.app import create_app  # noqa: E402
+from auralis_server.audio.track import TrackAudio  # noqa: E402
 from auralis_server.config import Settings  # noqa: E402
-from auralis_server.db import close_database, open_database  # noqa: E402
-from auralis_server.demo import SAMPLE_RATE_HZ, SONGS, render_song  # noqa: E402
-from auralis_server.dsp.plan import PRESETS  # noqa: E402
-from auralis_server.mastering_renderer import MasteringRenderer  # noqa: E402
-from auralis_server.plans import PlanSource  # noqa: E402
-from auralis_server.render import RenderSettings, TrackAudio  # noqa: E402
-from auralis_server.scanner import Scanner  # noqa: E402
+from auralis_server.http.app import create_app  # noqa: E402
+from auralis_server.library.demo import SAMPLE_RATE_HZ, SONGS, render_song  # noqa: E402
+from auralis_server.library.models import close_database, open_database  # noqa: E402
+from auralis_server.library.scanner import Scanner  # noqa: E402
+from auralis_server.mastering.plan import PRESETS  # noqa: E402
+from auralis_server.streaming.plan_source import PlanSource  # noqa: E402
+from auralis_server.streaming.renderer import (
+    MasteringRenderer,  # noqa: E402
+    RenderSettings,  # noqa: E402
+)
 from shared.geometry import ChunkGeometry  # noqa: E402
 from shared.wire import FrameReader  # noqa: E402
 

@@ -23,8 +23,8 @@ from mutagen.wave import WAVE
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from auralis_server.db import Track, close_database, open_database  # noqa: E402
-from auralis_server.scanner import Scanner  # noqa: E402
+from auralis_server.library.models import Track, close_database, open_database  # noqa: E402
+from auralis_server.library.scanner import Scanner  # noqa: E402
 
 TARGET_FILES_PER_S = 1000.0
 OLD_SYSTEM_FILES_PER_S = 740.0

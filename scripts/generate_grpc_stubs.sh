@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-.venv/bin/python}
 "$python" -m grpc_tools.protoc \
-  -Iauralis_server/fingerprint_rpc=proto \
+  -Iauralis_server/fingerprint/rust/stubs=proto \
   --python_out=. --pyi_out=. --grpc_python_out=. \
-  auralis_server/fingerprint_rpc/fingerprint.proto
+  auralis_server/fingerprint/rust/stubs/fingerprint.proto

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import soundfile
 
-from auralis_server.app import create_app
 from auralis_server.config import Settings
-from auralis_server.db import close_database, open_database
-from auralis_server.demo import write_demo_library
-from auralis_server.scanner import Scanner
+from auralis_server.http.app import create_app
+from auralis_server.library.demo import write_demo_library
+from auralis_server.library.models import close_database, open_database
+from auralis_server.library.scanner import Scanner
 from shared.wire import iter_frames
 from tests.conftest import LiveServer
 

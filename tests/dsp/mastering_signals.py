@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from auralis_server.demo import SONGS, render_song
-from auralis_server.dsp.fingerprint import plan_inputs
+from auralis_server.fingerprint.dsp.analysis import plan_inputs
+from auralis_server.library.demo import SONGS, render_song
 
 RATE_HZ = 44100
 

@@ -8,7 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from auralis_server.dsp.fingerprint import FingerprintError, compute_fingerprint, excerpt_spans
+from auralis_server.fingerprint.dsp.analysis import (
+    FingerprintError,
+    compute_fingerprint,
+    excerpt_spans,
+)
 from shared.dimensions import DIMENSION_NAMES, DIMENSIONS
 
 BAND_NAMES = DIMENSION_NAMES[:7]

@@ -10,7 +10,7 @@ import pyloudnorm
 import pytest
 import soundfile
 
-from auralis_server.dsp.loudness import integrated_loudness, k_weighting_sos
+from auralis_server.audio.loudness import integrated_loudness, k_weighting_sos
 from tests.conftest import music_signal, require_audio_fixture
 
 DRASCULA = Path("/usr/share/scummvm/drascula/audio")

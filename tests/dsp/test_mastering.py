@@ -11,14 +11,14 @@ import pytest
 import soundfile
 from scipy.signal import resample
 
-from auralis_server.audio_source import probe, read_frames
-from auralis_server.db import close_database, open_database
-from auralis_server.dsp import chain
-from auralis_server.dsp.fingerprint import compute_fingerprint, plan_inputs
-from auralis_server.dsp.plan import PRESETS, Plan, make_plan
-from auralis_server.mastering_renderer import MasteringRenderer
-from auralis_server.plans import PlanSource
-from auralis_server.render import RenderSettings, TrackAudio
+from auralis_server.audio.source import probe, read_frames
+from auralis_server.audio.track import TrackAudio
+from auralis_server.fingerprint.dsp.analysis import compute_fingerprint, plan_inputs
+from auralis_server.library.models import close_database, open_database
+from auralis_server.mastering import chain
+from auralis_server.mastering.plan import PRESETS, Plan, make_plan
+from auralis_server.streaming.plan_source import PlanSource
+from auralis_server.streaming.renderer import MasteringRenderer, RenderSettings
 from shared.geometry import ChunkGeometry
 from tests.conftest import require_audio_fixture
 from tests.dsp import mastering_signals as signals

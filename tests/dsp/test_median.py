@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.ndimage import median_filter
 
-from auralis_server.dsp.median import sliding_median
+from auralis_server.fingerprint.dsp.median import sliding_median
 
 
 @pytest.mark.parametrize("axis", [0, 1])

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from auralis_server.dsp.fingerprint import compute_fingerprint
+from auralis_server.fingerprint.dsp.analysis import compute_fingerprint
 from shared.dimensions import DIMENSION_NAMES
 from shared.test_vectors import generate
 from shared.test_vectors.signals import synthesize

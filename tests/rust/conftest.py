@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from auralis_server.dsp_supervisor import find_binary
-from auralis_server.rust_fingerprinter import RustFingerprinter
+from auralis_server.fingerprint.rust.client import RustFingerprinter
+from auralis_server.fingerprint.rust.supervisor import find_binary
 
 
 @pytest.fixture(scope="session")

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 import soundfile
 
-from auralis_server.audio_source import probe, read_frames
-from auralis_server.dsp.fingerprint import compute_fingerprint
-from auralis_server.fingerprint_rpc import fingerprint_pb2, fingerprint_pb2_grpc
-from auralis_server.fingerprint_worker import fingerprint_file
+from auralis_server.audio.source import probe, read_frames
+from auralis_server.fingerprint.dsp.analysis import compute_fingerprint
+from auralis_server.fingerprint.rust.stubs import fingerprint_pb2, fingerprint_pb2_grpc
+from auralis_server.fingerprint.worker import fingerprint_file
 from shared.dimensions import DIMENSION_NAMES
 from shared.test_vectors import generate
 from shared.test_vectors.signals import synthesize

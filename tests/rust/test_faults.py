@@ -15,8 +15,8 @@ import httpx
 import numpy as np
 import pytest
 
-from auralis_server.dsp_supervisor import DspSupervisor
-from auralis_server.rust_fingerprinter import BLOCK_BYTES, audio_blocks
+from auralis_server.fingerprint.rust.client import BLOCK_BYTES, audio_blocks
+from auralis_server.fingerprint.rust.supervisor import DspSupervisor
 from tests.conftest import write_audio
 from tests.rust.conftest import RustServer
 from tests.server.conftest import ServerProcess
@@ -119,7 +119,7 @@ def test_the_child_does_not_outlive_a_parent_killed_with_sigkill(
             "-c",
             "import sys, time\n"
             "from pathlib import Path\n"
-            "from auralis_server.dsp_supervisor import DspSupervisor\n"
+            "from auralis_server.fingerprint.rust.supervisor import DspSupervisor\n"
             "s = DspSupervisor(Path(sys.argv[1])); s.start(); s.wait_until_up()\n"
             "print(s.pid, flush=True); time.sleep(600)\n",
             str(rust_binary),

@@ -10,8 +10,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from auralis_server.dsp.fingerprint import compute_fingerprint
-from auralis_server.dsp.rhythm import NO_PULSE_BPM
+from auralis_server.fingerprint.dsp.analysis import compute_fingerprint
+from auralis_server.fingerprint.dsp.rhythm import NO_PULSE_BPM
 from shared.dimensions import DIMENSION_NAMES
 from tests.rust.conftest import RustServer
 

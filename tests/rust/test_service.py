@@ -11,9 +11,13 @@ import numpy as np
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from auralis_server.dsp.fingerprint import ALGORITHM_VERSION
-from auralis_server.fingerprint_rpc import fingerprint_pb2, fingerprint_pb2_grpc
-from auralis_server.rust_fingerprinter import RustFingerprinter, RustFingerprintError, values_of
+from auralis_server.fingerprint.dsp.analysis import ALGORITHM_VERSION
+from auralis_server.fingerprint.rust.client import (
+    RustFingerprinter,
+    RustFingerprintError,
+    values_of,
+)
+from auralis_server.fingerprint.rust.stubs import fingerprint_pb2, fingerprint_pb2_grpc
 from tests.rust.conftest import RustServer
 
 

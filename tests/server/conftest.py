@@ -18,11 +18,11 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from auralis_server.app import create_app
 from auralis_server.config import Settings
-from auralis_server.db import Track, close_database, open_database
-from auralis_server.render import ChunkRenderer
-from auralis_server.scanner import Scanner
+from auralis_server.http.app import create_app
+from auralis_server.library.models import Track, close_database, open_database
+from auralis_server.library.scanner import Scanner
+from auralis_server.streaming.renderer import ChunkRenderer
 from tests.conftest import write_audio
 from tests.rust.conftest import rust_binary, rust_server  # noqa: F401  (fixtures shared here)
 from tests.server.bad_files import write_bad_files

@@ -12,7 +12,7 @@ import pytest
 import soundfile
 from starlette.testclient import TestClient
 
-from auralis_server.db import Track
+from auralis_server.library.models import Track
 from shared.geometry import ChunkGeometry
 from shared.wire import iter_frames
 from tests.conftest import write_audio

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import httpx
 
-from auralis_server.chunk_cache import ChunkCache, _DiskLru, _MemoryLru
-from auralis_server.mastering_renderer import MasteringRenderer
-from auralis_server.plans import PlanSource
-from auralis_server.render import RenderSettings, TrackAudio
+from auralis_server.audio.track import TrackAudio
+from auralis_server.streaming.chunk_cache import ChunkCache, _DiskLru, _MemoryLru
+from auralis_server.streaming.plan_source import PlanSource
+from auralis_server.streaming.renderer import MasteringRenderer, RenderSettings
 from shared.wire import Samples
 from tests.conftest import LiveServer
 from tests.server.conftest import Library

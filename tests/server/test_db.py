@@ -5,7 +5,13 @@ from pathlib import Path
 import peewee
 import pytest
 
-from auralis_server.db import Fingerprint, Track, close_database, database, open_database
+from auralis_server.library.models import (
+    Fingerprint,
+    Track,
+    close_database,
+    database,
+    open_database,
+)
 
 
 @pytest.mark.parametrize("use_url", [False, True])

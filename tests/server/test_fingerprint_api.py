@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 
-from auralis_server.db import Track
-from auralis_server.dsp.fingerprint import ALGORITHM_VERSION
+from auralis_server.fingerprint.dsp.analysis import ALGORITHM_VERSION
+from auralis_server.library.models import Track
 from shared.dimensions import DIMENSION_NAMES
 from tests.conftest import LiveServer, write_audio
 from tests.server.conftest import Library, ServerProcess

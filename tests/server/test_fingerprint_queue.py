@@ -15,11 +15,12 @@ import numpy as np
 import pytest
 import soundfile
 
-from auralis_server import fingerprint_store, sidecar
-from auralis_server.db import Fingerprint, Track, close_database, open_database
-from auralis_server.dsp.fingerprint import ALGORITHM_VERSION, compute_fingerprint
-from auralis_server.fingerprint_queue import HIGH, FingerprintQueue
-from auralis_server.scanner import Scanner
+from auralis_server.fingerprint import sidecar
+from auralis_server.fingerprint import store as fingerprint_store
+from auralis_server.fingerprint.dsp.analysis import ALGORITHM_VERSION, compute_fingerprint
+from auralis_server.fingerprint.scheduler import HIGH, FingerprintQueue
+from auralis_server.library.models import Fingerprint, Track, close_database, open_database
+from auralis_server.library.scanner import Scanner
 from shared.dimensions import DIMENSION_NAMES
 from tests.conftest import write_audio
 

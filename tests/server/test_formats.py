@@ -12,10 +12,10 @@ import soundfile
 from mutagen.id3 import ID3, TALB, TIT2, TPE1, TRCK
 from starlette.testclient import TestClient
 
-from auralis_server.app import create_app
 from auralis_server.config import Settings
-from auralis_server.db import Track, close_database, open_database
-from auralis_server.scanner import Scanner
+from auralis_server.http.app import create_app
+from auralis_server.library.models import Track, close_database, open_database
+from auralis_server.library.scanner import Scanner
 from shared.wire import iter_frames
 from tests.conftest import music_signal, require_audio_fixture
 

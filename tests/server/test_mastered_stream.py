@@ -10,11 +10,11 @@ import httpx
 import numpy as np
 import pytest
 
-from auralis_server.audio_source import read_frames
-from auralis_server.db import Track
-from auralis_server.dsp import chain
-from auralis_server.dsp.fingerprint import plan_inputs
-from auralis_server.dsp.plan import make_plan
+from auralis_server.audio.source import read_frames
+from auralis_server.fingerprint.dsp.analysis import plan_inputs
+from auralis_server.library.models import Track
+from auralis_server.mastering import chain
+from auralis_server.mastering.plan import make_plan
 from shared.wire import FrameReader
 from tests.conftest import LiveServer, write_audio
 from tests.server.conftest import Library
@@ -25,7 +25,7 @@ def test_streamed_chunks_join_into_the_whole_track_render(
 ) -> None:
     path = library.music / "long.wav"
     write_audio(path, 42.0, seed=11)
-    from auralis_server.scanner import Scanner
+    from auralis_server.library.scanner import Scanner
 
     Scanner([library.music], workers=1).run()
     track = Track.get(Track.path == str(path))

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from mutagen.flac import FLAC
 
-from auralis_server.db import Fingerprint, Track, close_database, open_database
-from auralis_server.scanner import Scanner, ScanProgress
+from auralis_server.library.models import Fingerprint, Track, close_database, open_database
+from auralis_server.library.scanner import Scanner, ScanProgress
 from tests.conftest import write_audio
 from tests.server.bad_files import BAD_FILES, write_bad_files
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from auralis_server import sidecar
+from auralis_server.fingerprint import sidecar
 from shared.dimensions import DIMENSION_NAMES
 
 VALUES = {name: float(index) / 4 for index, name in enumerate(DIMENSION_NAMES)}

@@ -11,7 +11,8 @@ import httpx
 import numpy as np
 import pytest
 
-from auralis_server.render import IdentityRenderer, RenderSettings, TrackAudio
+from auralis_server.audio.track import TrackAudio
+from auralis_server.streaming.renderer import IdentityRenderer, RenderSettings
 from shared.ranges import parse_content_range
 from shared.wire import Frame, FrameReader, Samples
 from tests.conftest import LiveServer, write_audio

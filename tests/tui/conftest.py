@@ -14,11 +14,11 @@ import httpx
 import pytest
 from mutagen.flac import FLAC
 
-from auralis_server.app import create_app
 from auralis_server.config import Settings
-from auralis_server.db import close_database, open_database
-from auralis_server.demo import write_demo_library
-from auralis_server.scanner import Scanner
+from auralis_server.http.app import create_app
+from auralis_server.library.demo import write_demo_library
+from auralis_server.library.models import close_database, open_database
+from auralis_server.library.scanner import Scanner
 from tests.conftest import LiveServer, require_audio_fixture, write_audio
 from tests.server.conftest import library, serve  # noqa: F401  (fixtures)
 

@@ -10,7 +10,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-from auralis_server.scanner import Scanner
+from auralis_server.library.scanner import Scanner
 from auralis_tui.api import AuralisClient
 from auralis_tui.app.app import AuralisApp
 from auralis_tui.app.lists import TrackTable

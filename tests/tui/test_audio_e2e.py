@@ -15,15 +15,15 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import correlate
 
-from auralis_server.app import create_app
-from auralis_server.audio_source import read_frames
+from auralis_server.audio.source import read_frames
 from auralis_server.config import Settings
-from auralis_server.db import Track, close_database, open_database
-from auralis_server.demo import write_demo_library
-from auralis_server.dsp import chain
-from auralis_server.dsp.fingerprint import plan_inputs
-from auralis_server.dsp.plan import make_plan
-from auralis_server.scanner import Scanner
+from auralis_server.fingerprint.dsp.analysis import plan_inputs
+from auralis_server.http.app import create_app
+from auralis_server.library.demo import write_demo_library
+from auralis_server.library.models import Track, close_database, open_database
+from auralis_server.library.scanner import Scanner
+from auralis_server.mastering import chain
+from auralis_server.mastering.plan import make_plan
 from tests.conftest import LiveServer
 from tests.tui.conftest import SINK
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from auralis_server.audio_source import read_frames
-from auralis_server.db import Track
-from auralis_server.dsp import chain
-from auralis_server.dsp.fingerprint import plan_inputs
-from auralis_server.dsp.plan import make_plan
+from auralis_server.audio.source import read_frames
+from auralis_server.fingerprint.dsp.analysis import plan_inputs
+from auralis_server.library.models import Track
+from auralis_server.mastering import chain
+from auralis_server.mastering.plan import make_plan
 from tests.conftest import LiveServer
 from tests.server.conftest import Library
 

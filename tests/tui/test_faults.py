@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from auralis_server.db import Track, close_database, open_database
+from auralis_server.library.models import Track, close_database, open_database
 from auralis_tui.api import PATIENT_RETRY_DELAYS_S, AuralisClient
 from auralis_tui.app.app import AuralisApp
 from auralis_tui.app.lists import TrackTable

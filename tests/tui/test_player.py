@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from auralis_server.audio_source import read_frames
-from auralis_server.db import Track
-from auralis_server.dsp import chain
-from auralis_server.dsp.fingerprint import plan_inputs
-from auralis_server.dsp.plan import make_plan
+from auralis_server.audio.source import read_frames
+from auralis_server.fingerprint.dsp.analysis import plan_inputs
+from auralis_server.library.models import Track
+from auralis_server.mastering import chain
+from auralis_server.mastering.plan import make_plan
 from auralis_tui.api import AuralisClient
 from auralis_tui.engine.joiner import equal_power
 from auralis_tui.engine.outputs import CaptureOutput
@@ -50,7 +50,7 @@ def _play(
 
 
 def _two_tracks(library: Library) -> tuple[Path, Path, list[int]]:
-    from auralis_server.scanner import Scanner
+    from auralis_server.library.scanner import Scanner
 
     first, second = library.music / "a-first.wav", library.music / "b-second.wav"
     write_audio(first, 23.0, seed=21)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from auralis_server.scanner import Scanner
+from auralis_server.library.scanner import Scanner
 from auralis_tui.api import AuralisClient
 from auralis_tui.engine.joiner import equal_gain
 from auralis_tui.engine.outputs import CaptureOutput

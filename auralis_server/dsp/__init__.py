@@ -1,4 +1,0 @@
-"""Signal analysis for the fingerprint (SPEC §4): numpy/scipy only, no HTTP, no database.
-
-Arrays are (frames, channels) float; mono analysis signals are 1-D at ``ANALYSIS_RATE_HZ``.
-"""

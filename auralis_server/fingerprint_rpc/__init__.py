@@ -1,1 +1,0 @@
-"""Generated gRPC stubs for proto/fingerprint.proto (scripts/generate_grpc_stubs.sh); not edited by hand."""

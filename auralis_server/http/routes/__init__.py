@@ -1,0 +1,1 @@
+"""HTTP routes, one module per resource; each exports ``routes`` for the app."""

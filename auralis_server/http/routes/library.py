@@ -1,0 +1,65 @@
+"""Browsing: tracks, artists, albums; starting and following scans."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from auralis_server.http.state import state_of
+from auralis_server.library import queries as library
+
+
+def list_tracks(request: Request) -> JSONResponse:
+    chunk_seconds = state_of(request).settings.chunk_seconds
+    total, page, limit, offset = library.search_tracks(dict(request.query_params))
+    return JSONResponse(
+        {
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "tracks": [library.track_json(track, chunk_seconds) for track in page],
+        }
+    )
+
+
+def get_track(request: Request) -> JSONResponse:
+    track = library.get_track(request.path_params["track_id"])
+    return JSONResponse(library.track_json(track, state_of(request).settings.chunk_seconds))
+
+
+def list_artists(request: Request) -> JSONResponse:
+    return JSONResponse({"artists": library.artists()})
+
+
+def list_albums(request: Request) -> JSONResponse:
+    return JSONResponse(
+        {
+            "albums": library.albums(
+                request.query_params.get("artist") or None,
+                request.query_params.get("missing"),
+            )
+        }
+    )
+
+
+def start_scan(request: Request) -> JSONResponse:
+    scans = state_of(request).scans
+    started = scans.start()
+    body = {"started": started, "scan": scans.progress.as_dict()}
+    return JSONResponse(body, status_code=202 if started else 200)
+
+
+def scan_status(request: Request) -> JSONResponse:
+    scans = state_of(request).scans
+    return JSONResponse({"running": scans.running, "scan": scans.progress.as_dict()})
+
+
+routes = [
+    Route("/api/tracks", list_tracks),
+    Route("/api/tracks/{track_id:int}", get_track),
+    Route("/api/artists", list_artists),
+    Route("/api/albums", list_albums),
+    Route("/api/library/scan", start_scan, methods=["POST"]),
+    Route("/api/library/scan", scan_status, methods=["GET"]),
+]

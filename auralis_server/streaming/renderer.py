@@ -1,0 +1,96 @@
+"""The chunk rendering stage: (track, chunk index, settings) -> samples of core plus overlap tail.
+
+Streaming, chunk files and the chunk cache call only ``ChunkRenderer``. The server's renderer
+is ``MasteringRenderer``: chunk i comes out as the same samples a whole-track render would
+give (SPEC §5 transparency). ``IdentityRenderer`` carries the original audio, so every frame
+equals the source samples (tests use it as a seam).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from auralis_server.audio.source import read_frames
+from auralis_server.audio.track import TrackAudio
+from auralis_server.mastering import chain
+from auralis_server.mastering.plan import PLAN_VERSION, Plan
+from auralis_server.streaming.plan_source import PlanSource
+from shared.wire import Samples
+
+log = logging.getLogger("auralis.master")
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """Per-track processing parameters, constant for the whole track."""
+
+    preset: str
+    intensity: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class ChunkRenderer(Protocol):
+    def describe(self, audio: TrackAudio, settings: RenderSettings) -> str:
+        """What decides this renderer's output for the track (a plan hash); part of cache keys."""
+        ...
+
+    def render(self, audio: TrackAudio, chunk_index: int, plan: RenderSettings) -> Samples:
+        """(core + tail frames, channels) float32 of chunk ``chunk_index``; blocking, CPU-bound."""
+        ...
+
+
+class IdentityRenderer:
+    """Decodes the chunk's span from the file, seeking straight to it."""
+
+    def describe(self, audio: TrackAudio, settings: RenderSettings) -> str:
+        return "identity"
+
+    def render(self, audio: TrackAudio, chunk_index: int, plan: RenderSettings) -> Samples:
+        start, stop = audio.geometry.span(chunk_index)
+        return read_frames(audio.path, start, stop)
+
+
+class MasteringRenderer:
+    """Renders chunk i as the same samples of a whole-track render (SPEC §5 transparency)."""
+
+    def __init__(self, plans: PlanSource) -> None:
+        self.plans = plans
+
+    def plan_for(self, audio: TrackAudio, settings: RenderSettings) -> Plan:
+        return self.plans.plan(audio, settings.preset, settings.intensity)[0]
+
+    def describe(self, audio: TrackAudio, settings: RenderSettings) -> str:
+        return f"plan-v{PLAN_VERSION}-{self.plan_for(audio, settings).hash}"
+
+    def render(self, audio: TrackAudio, chunk_index: int, settings: RenderSettings) -> Samples:
+        plan = self.plan_for(audio, settings)
+        geometry = audio.geometry
+        start, stop = geometry.span(chunk_index)
+        if plan.bypass:
+            return read_frames(audio.path, start, stop)
+        before, after = chain.context_frames(plan, geometry.sample_rate_hz)
+        first = max(0, start - before) // chain.BLOCK_FRAMES * chain.BLOCK_FRAMES
+        last = min(geometry.total_frames, stop + after)
+        buffer = read_frames(audio.path, first, last).astype(np.float64)
+        out = chain.render(buffer, plan, geometry.sample_rate_hz)[start - first : stop - first]
+        log.info(
+            "track %d chunk %d/%d: %s %s@%.2f region=%s gain=%+.2f dB ratio=%s expansion=%s eq=[%s]",
+            audio.track_id,
+            chunk_index,
+            geometry.chunk_count,
+            plan.hash,
+            plan.preset,
+            plan.intensity,
+            plan.region,
+            plan.gain_db,
+            plan.compressor.ratio if plan.compressor else 1.0,
+            plan.expander.amount if plan.expander else 0.0,
+            " ".join(f"{band.gain_db:+.2f}" for band in plan.eq),
+        )
+        return out.astype(np.float32)
