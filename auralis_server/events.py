@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -20,9 +19,6 @@ class Event:
     id: int
     kind: str
     data: dict[str, Any]
-
-    def to_sse(self) -> str:
-        return f"id: {self.id}\nevent: {self.kind}\ndata: {json.dumps(self.data, default=str)}\n\n"
 
 
 class EventBus:
@@ -42,10 +38,6 @@ class EventBus:
     def unsubscribe(self, queue: asyncio.Queue[Event]) -> None:
         with self._lock:
             self._subscribers = {pair for pair in self._subscribers if pair[1] is not queue}
-
-    @property
-    def subscriber_count(self) -> int:
-        return len(self._subscribers)
 
     def publish(self, kind: str, data: dict[str, Any]) -> None:
         event = Event(next(self._ids), kind, data)

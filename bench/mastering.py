@@ -26,13 +26,13 @@ from auralis_server.http.app import create_app  # noqa: E402
 from auralis_server.library.demo import SAMPLE_RATE_HZ, SONGS, render_song  # noqa: E402
 from auralis_server.library.models import close_database, open_database  # noqa: E402
 from auralis_server.library.scanner import Scanner  # noqa: E402
-from auralis_server.mastering.plan import PRESETS  # noqa: E402
 from auralis_server.streaming.plan_source import PlanSource  # noqa: E402
 from auralis_server.streaming.renderer import (
     MasteringRenderer,  # noqa: E402
     RenderSettings,  # noqa: E402
 )
 from shared.geometry import ChunkGeometry  # noqa: E402
+from shared.presets import PRESETS  # noqa: E402
 from shared.wire import FrameReader  # noqa: E402
 
 TRACK_S = 180.0

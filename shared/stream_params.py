@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import math
 
+from shared.presets import DEFAULT_PRESET, PRESET_NAMES
 from shared.wire import SampleFormat
 
-PRESETS: tuple[str, ...] = ("adaptive", "gentle", "warm", "bright", "punchy")
-DEFAULT_PRESET = "adaptive"
 DEFAULT_INTENSITY = 1.0
 DEFAULT_FORMAT = SampleFormat.f32
 
@@ -15,8 +14,8 @@ DEFAULT_FORMAT = SampleFormat.f32
 def parse_preset(value: str | None) -> str:
     if value is None or value == "":
         return DEFAULT_PRESET
-    if value not in PRESETS:
-        raise ValueError(f"unknown preset {value!r}; expected one of {', '.join(PRESETS)}")
+    if value not in PRESET_NAMES:
+        raise ValueError(f"unknown preset {value!r}; expected one of {', '.join(PRESET_NAMES)}")
     return value
 
 

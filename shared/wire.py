@@ -120,20 +120,9 @@ def encode_frame(
         raise ValueError(f"core_frames {core_frames} outside 0..{frames}")
     payload = _encode_payload(samples, sample_rate_hz, sample_format)
     header = _HEADER.pack(
-        MAGIC,
-        VERSION,
-        HEADER_SIZE,
-        chunk_index,
-        chunk_count,
-        sample_rate_hz,
-        channels,
-        sample_format,
-        0,
-        core_frames,
-        frames - core_frames,
-        len(payload),
-        zlib.crc32(payload),
-        0,
+        *(MAGIC, VERSION, HEADER_SIZE, chunk_index, chunk_count, sample_rate_hz, channels),
+        *(sample_format, 0, core_frames, frames - core_frames),
+        *(len(payload), zlib.crc32(payload), 0),
     )
     return header + payload
 
@@ -168,15 +157,8 @@ def decode_header(data: bytes | bytearray | memoryview) -> FrameHeader:
     if channels == 0 or sample_rate_hz == 0:
         raise WireError("frame declares zero channels or zero sample rate")
     return FrameHeader(
-        chunk_index,
-        chunk_count,
-        sample_rate_hz,
-        channels,
-        sample_format,
-        core_frames,
-        overlap_frames,
-        payload_length,
-        payload_crc32,
+        *(chunk_index, chunk_count, sample_rate_hz, channels, sample_format),
+        *(core_frames, overlap_frames, payload_length, payload_crc32),
     )
 
 

@@ -171,9 +171,3 @@ def read_frames(path: Path, start: int, stop: int) -> npt.NDArray[np.float32]:
             "(changed or truncated since the scan?)"
         )
     return samples
-
-
-def file_signature(path: Path) -> tuple[int, int]:
-    """(size in bytes, mtime in ns): what the scanner compares to see a file changed."""
-    stat = os.stat(path)
-    return stat.st_size, stat.st_mtime_ns

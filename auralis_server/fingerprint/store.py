@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import math
 
 from auralis_server.fingerprint.dsp.analysis import ALGORITHM_VERSION
-from auralis_server.library.models import Fingerprint, Track, database
+from auralis_server.library.models import Fingerprint, Track, database, utc_now
 from shared.dimensions import pack_vector, unpack_vector
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def current_values(track_id: int) -> dict[str, float] | None:
@@ -29,7 +24,7 @@ def save(track_id: int, values: dict[str, float], source: str) -> None:
     if bad:
         raise ValueError(f"refusing to store non-finite fingerprint values: {', '.join(bad)}")
     vector = pack_vector(values)
-    now = _now()
+    now = utc_now()
     with database.atomic():
         Fingerprint.delete().where(Fingerprint.track == track_id).execute()
         Fingerprint.insert(

@@ -119,13 +119,6 @@ def _moving_mean(values: Array, window: int, edge: str) -> Array:
     return (cumulative[window:] - cumulative[:-window]) / window
 
 
-def _block_view(values: Array) -> Array:
-    """(blocks, BLOCK_FRAMES, …) with the last block zero-padded."""
-    blocks = -(-len(values) // BLOCK_FRAMES)
-    padding = [(0, blocks * BLOCK_FRAMES - len(values))] + [(0, 0)] * (values.ndim - 1)
-    return np.pad(values, padding).reshape(blocks, BLOCK_FRAMES, *values.shape[1:])
-
-
 def _block_power(audio: Array) -> Array:
     """Mean square per block over all channels (a last, short block is zero-padded)."""
     whole = len(audio) // BLOCK_FRAMES * BLOCK_FRAMES

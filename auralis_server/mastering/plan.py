@@ -29,6 +29,7 @@ from scipy.signal import sosfreqz
 
 from auralis_server.audio.loudness import k_weighting_sos
 from auralis_server.mastering.eq import biquad_sos
+from shared.presets import PRESETS
 
 PLAN_VERSION = 1
 CEILING_DBTP = -1.0
@@ -76,25 +77,6 @@ EQ_LAYOUT = (
     ("peaking", 3000.0, 1.0, ("upper_mid_pct",)),
     ("high_shelf", 8000.0, 0.707, ("presence_pct", "air_pct")),
 )
-
-
-@dataclass(frozen=True)
-class Preset:
-    eq_tilt_db: tuple[float, float, float, float, float]
-    ratio: float
-    target_lufs: float
-    threshold_over_rms_db: float
-    expansion: float
-    transient_emphasis: float = 0.0
-
-
-PRESETS: dict[str, Preset] = {
-    "adaptive": Preset((0.0, 0.0, 0.0, 0.0, 0.0), 2.5, -14.0, 4.0, 0.5),
-    "gentle": Preset((0.0, 0.0, 0.0, 0.0, 0.0), 1.5, -16.0, 6.0, 0.4),
-    "warm": Preset((3.0, 0.0, -0.5, -1.0, -2.0), 2.0, -14.0, 4.0, 0.4),
-    "bright": Preset((-1.0, -0.5, 0.0, 1.5, 3.0), 2.5, -14.0, 4.0, 0.5),
-    "punchy": Preset((3.0, -1.0, 0.0, 1.0, 0.5), 3.5, -12.0, 2.0, 0.7, transient_emphasis=0.3),
-}
 
 
 @dataclass(frozen=True)

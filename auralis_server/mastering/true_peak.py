@@ -86,8 +86,3 @@ def true_peak_envelope(audio: Array, floor: float = 0.0) -> Array:
             peaks[offset : offset + stop - start], sample_peaks[start:stop]
         )
     return envelope
-
-
-def true_peak_dbtp(audio: Array) -> float:
-    peak = float(true_peak_envelope(audio).max()) if len(audio) else 0.0
-    return 20.0 * float(np.log10(peak)) if peak > 0 else float("-inf")

@@ -3,6 +3,9 @@
 Keys name everything that changes the bytes — the file's size and mtime, the fingerprint
 algorithm and plan versions, the plan hash, the chunk geometry, the index and the format —
 so any change misses. Concurrent requests for one missing chunk share a single render.
+
+The disk layer is diskcache (SQLite index + files): safe for several server processes on one
+cache directory, least recently used entries culled past the byte limit.
 """
 
 from __future__ import annotations
@@ -10,13 +13,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
-from starlette.concurrency import run_in_threadpool
+import diskcache
+from cachetools import LRUCache
 
 log = logging.getLogger("auralis.cache")
 
@@ -25,103 +26,74 @@ def cache_key(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(str(part) for part in parts).encode()).hexdigest()
 
 
-class _MemoryLru:
+class MemoryLru:
+    """Least recently used chunks in memory, bounded by their total bytes."""
+
     def __init__(self, capacity_bytes: int) -> None:
         self.capacity_bytes = capacity_bytes
-        self.size_bytes = 0
-        self._items: OrderedDict[str, bytes] = OrderedDict()
-
-    def get(self, key: str) -> bytes | None:
-        value = self._items.get(key)
-        if value is not None:
-            self._items.move_to_end(key)
-        return value
-
-    def put(self, key: str, value: bytes) -> None:
-        if len(value) > self.capacity_bytes:
-            return
-        old = self._items.pop(key, None)
-        self.size_bytes -= len(old) if old is not None else 0
-        self._items[key] = value
-        self.size_bytes += len(value)
-        while self.size_bytes > self.capacity_bytes:
-            _, evicted = self._items.popitem(last=False)
-            self.size_bytes -= len(evicted)
-
-
-class _DiskLru:
-    """Files named by key; least recently used (by mtime, touched on read) go first."""
-
-    def __init__(self, directory: Path, capacity_bytes: int) -> None:
-        self.directory = directory
-        self.capacity_bytes = capacity_bytes
-        self._lock = threading.Lock()
-        self._sizes: dict[str, int] = {}
-        if capacity_bytes > 0:
-            directory.mkdir(parents=True, exist_ok=True)
-            for entry in os.scandir(directory):
-                if entry.name.endswith(".chunk"):
-                    self._sizes[entry.name[:-6]] = entry.stat().st_size
+        self._items: LRUCache[str, bytes] = LRUCache(max(capacity_bytes, 1), getsizeof=len)
 
     @property
     def size_bytes(self) -> int:
-        return sum(self._sizes.values())
-
-    def _path(self, key: str) -> Path:
-        return self.directory / f"{key}.chunk"
+        return int(self._items.currsize)
 
     def get(self, key: str) -> bytes | None:
-        if key not in self._sizes:
-            return None
-        path = self._path(key)
-        try:
-            data = path.read_bytes()
-            os.utime(path)
-        except OSError:
-            with self._lock:
-                self._sizes.pop(key, None)
-            return None
-        return data
+        return self._items.get(key)
 
     def put(self, key: str, value: bytes) -> None:
-        if self.capacity_bytes <= 0 or len(value) > self.capacity_bytes:
-            return
-        path = self._path(key)
-        temporary = path.with_suffix(f".tmp{threading.get_ident()}")
+        if len(value) <= self.capacity_bytes:
+            self._items[key] = value
+
+
+class DiskLru:
+    """Chunks on disk within ``capacity_bytes`` (index included) plus at most one chunk: each
+    write first evicts the least recently used entry while the cache is full. 0 turns it off.
+    """
+
+    def __init__(self, directory: Path, capacity_bytes: int) -> None:
+        self._cache = (
+            diskcache.Cache(
+                str(directory),
+                size_limit=capacity_bytes,
+                eviction_policy="least-recently-used",
+                cull_limit=1,
+            )
+            if capacity_bytes > 0
+            else None
+        )
+        self.capacity_bytes = capacity_bytes
+
+    @property
+    def size_bytes(self) -> int:
+        return int(self._cache.volume()) if self._cache is not None else 0
+
+    def get(self, key: str) -> bytes | None:
+        if self._cache is None:
+            return None
         try:
-            temporary.write_bytes(value)
-            os.replace(temporary, path)
+            value = self._cache.get(key, retry=True)
+        except OSError as exc:
+            log.warning("disk cache read failed: %s", exc)
+            return None
+        return value if isinstance(value, bytes) else None
+
+    def put(self, key: str, value: bytes) -> None:
+        if self._cache is None or len(value) > self.capacity_bytes:
+            return
+        try:
+            self._cache.set(key, value, retry=True)
         except OSError as exc:
             log.warning("disk cache write failed: %s", exc)
-            return
-        with self._lock:
-            self._sizes[key] = len(value)
-            if sum(self._sizes.values()) > self.capacity_bytes:
-                self._evict()
 
-    def _evict(self) -> None:
-        by_age = sorted(self._sizes, key=lambda k: self._mtime(k))
-        total = sum(self._sizes.values())
-        for key in by_age:
-            if total <= self.capacity_bytes:
-                break
-            total -= self._sizes.pop(key)
-            try:
-                self._path(key).unlink()
-            except OSError:
-                pass
-
-    def _mtime(self, key: str) -> float:
-        try:
-            return self._path(key).stat().st_mtime
-        except OSError:
-            return 0.0
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
 
 
 class ChunkCache:
     def __init__(self, memory_bytes: int, disk_dir: Path, disk_bytes: int) -> None:
-        self.memory = _MemoryLru(memory_bytes)
-        self.disk = _DiskLru(disk_dir, disk_bytes)
+        self.memory = MemoryLru(memory_bytes)
+        self.disk = DiskLru(disk_dir, disk_bytes)
         self._inflight: dict[str, asyncio.Future[bytes]] = {}
         self.renders = 0
 
@@ -147,10 +119,13 @@ class ChunkCache:
             task.exception()  # mark it retrieved even if every waiter has gone
 
     async def _fill(self, key: str, render: Callable[[], bytes]) -> bytes:
-        data = await run_in_threadpool(self.disk.get, key)
+        data = await asyncio.to_thread(self.disk.get, key)
         if data is None:
             self.renders += 1
-            data = await run_in_threadpool(render)
-            await run_in_threadpool(self.disk.put, key, data)
+            data = await asyncio.to_thread(render)
+            await asyncio.to_thread(self.disk.put, key, data)
         self.memory.put(key, data)
         return data
+
+    def close(self) -> None:
+        self.disk.close()

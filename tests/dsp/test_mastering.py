@@ -16,10 +16,11 @@ from auralis_server.audio.track import TrackAudio
 from auralis_server.fingerprint.dsp.analysis import compute_fingerprint, plan_inputs
 from auralis_server.library.models import close_database, open_database
 from auralis_server.mastering import chain
-from auralis_server.mastering.plan import PRESETS, Plan, make_plan
+from auralis_server.mastering.plan import Plan, make_plan
 from auralis_server.streaming.plan_source import PlanSource
 from auralis_server.streaming.renderer import MasteringRenderer, RenderSettings
 from shared.geometry import ChunkGeometry
+from shared.presets import PRESETS
 from tests.conftest import require_audio_fixture
 from tests.dsp import mastering_signals as signals
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -12,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from auralis_server.audio.track import TrackAudio
-from auralis_server.streaming.chunk_cache import ChunkCache, _DiskLru, _MemoryLru
+from auralis_server.streaming.chunk_cache import ChunkCache, DiskLru, MemoryLru
 from auralis_server.streaming.plan_source import PlanSource
 from auralis_server.streaming.renderer import MasteringRenderer, RenderSettings
 from shared.wire import Samples
@@ -21,7 +23,7 @@ from tests.server.conftest import Library
 
 
 def test_memory_lru_stays_within_its_bytes_and_drops_the_oldest() -> None:
-    lru = _MemoryLru(1000)
+    lru = MemoryLru(1000)
     for index in range(10):
         lru.put(str(index), bytes(300))
         assert lru.size_bytes <= 1000
@@ -31,18 +33,39 @@ def test_memory_lru_stays_within_its_bytes_and_drops_the_oldest() -> None:
     assert lru.get("7") is not None and lru.get("8") is None  # 8 was least recently used
     lru.put("huge", bytes(5000))
     assert lru.get("huge") is None
+    assert MemoryLru(0).put("one", b"x") is None and MemoryLru(0).get("one") is None
+
+
+def _chunk(index: int) -> bytes:
+    return bytes([index]) * 40_000  # past diskcache's inline size: stored as a file
 
 
 def test_disk_cache_stays_within_its_bytes_and_survives_a_restart(tmp_path: Path) -> None:
-    disk = _DiskLru(tmp_path / "chunks", 1000)
-    for index in range(8):
-        disk.put(f"k{index}", bytes([index]) * 300)
-        os.utime(tmp_path / "chunks" / f"k{index}.chunk", (index, index))  # age order
-        assert disk.size_bytes <= 1000
-    on_disk = sum(p.stat().st_size for p in (tmp_path / "chunks").iterdir())
-    assert on_disk <= 1000
-    reopened = _DiskLru(tmp_path / "chunks", 1000)
-    assert reopened.get("k7") == bytes([7]) * 300 and reopened.get("k0") is None
+    capacity_bytes = 400_000
+    disk = DiskLru(tmp_path / "chunks", capacity_bytes)
+    for index in range(12):
+        disk.put(f"k{index}", _chunk(index))
+        if index == 7:
+            assert disk.get("k2") == _chunk(2)  # read: now the most recently used of the old
+        assert disk.size_bytes <= capacity_bytes + len(_chunk(index))  # culled before a write
+    disk.close()
+    reopened = DiskLru(tmp_path / "chunks", capacity_bytes)
+    assert reopened.get("k11") == _chunk(11) and reopened.get("k2") == _chunk(2)
+    assert reopened.get("k0") is None and reopened.get("k3") is None
+    reopened.close()
+
+
+def test_two_processes_share_one_disk_cache(tmp_path: Path) -> None:
+    """Replicas on one cache directory see each other's chunks (diskcache's SQLite index)."""
+    DiskLru(tmp_path / "chunks", 10**6).put("shared", _chunk(5))
+    code = (
+        "import sys; from pathlib import Path;"
+        "from auralis_server.streaming.chunk_cache import DiskLru;"
+        f"d = DiskLru(Path({str(tmp_path / 'chunks')!r}), 10**6);"
+        "assert d.get('shared') == bytes([5]) * 40_000; d.put('other', b'y' * 50_000)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    assert DiskLru(tmp_path / "chunks", 10**6).get("other") == b"y" * 50_000
 
 
 def test_concurrent_requests_for_one_key_render_once(tmp_path: Path) -> None:
