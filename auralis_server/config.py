@@ -6,6 +6,7 @@ Imports: (none).
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -96,29 +97,25 @@ def _fingerprint_servers(value: str) -> str:
     return ",".join(addresses)
 
 
+# setting -> (type, lowest, highest) of the numeric settings
+_NUMBER_BOUNDS: dict[str, tuple[type[int] | type[float], float, float]] = {
+    "port": (int, 0, 65535),
+    "chunk_cache_memory_mb": (int, 0, math.inf),
+    "chunk_cache_disk_mb": (int, 0, math.inf),
+    "fingerprint_workers": (int, 0, 256),
+    "chunk_seconds": (float, 1.0, 60.0),
+}
+
+
 def _coerce(name: str, value: Any) -> Any:
     """Turn a TOML/env/CLI value into the field's type, or raise ConfigError naming it."""
     try:
-        if name == "port":
-            port = int(value)
-            if not 0 <= port <= 65535:
+        if name in _NUMBER_BOUNDS:
+            kind, low, high = _NUMBER_BOUNDS[name]
+            number = kind(value)
+            if not low <= number <= high:
                 raise ValueError
-            return port
-        if name in ("chunk_cache_memory_mb", "chunk_cache_disk_mb"):
-            megabytes = int(value)
-            if megabytes < 0:
-                raise ValueError
-            return megabytes
-        if name == "fingerprint_workers":
-            workers = int(value)
-            if not 0 <= workers <= 256:
-                raise ValueError
-            return workers
-        if name == "chunk_seconds":
-            seconds = float(value)
-            if not 1.0 <= seconds <= 60.0:
-                raise ValueError
-            return seconds
+            return number
         if name in ("insecure_no_token", "scan_on_start"):
             if isinstance(value, bool):
                 return value
@@ -144,7 +141,7 @@ def _coerce(name: str, value: Any) -> Any:
     raise ConfigError(f"unknown setting {name!r}")
 
 
-_ENV = {
+ENV_VARS: dict[str, str] = {  # variable -> setting
     "AURALIS_HOST": "host",
     "AURALIS_PORT": "port",
     "AURALIS_MUSIC": "music_dirs",
@@ -189,7 +186,7 @@ def load_settings(
     values: dict[str, Any] = _from_toml(path or default_config_path())
     if path is not None and not path.exists():
         raise ConfigError(f"config file {path} does not exist")
-    for variable, name in _ENV.items():
+    for variable, name in ENV_VARS.items():
         if variable in env:
             values[name] = _coerce(name, env[variable])
     for name, value in (overrides or {}).items():

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from httpx_sse import aconnect_sse
 
 from shared.ranges import parse_content_range
 from shared.wire import Frame, FrameReader, WireError
@@ -113,22 +114,25 @@ class AuralisClient:
             )
 
     async def events(self) -> AsyncIterator[tuple[str, dict[str, Any]]]:
-        """Server-sent events as (kind, data) until the connection ends (the caller reconnects)."""
+        """Server-sent events as (kind, data) until the connection ends (the caller reconnects).
+
+        httpx-sse parses the stream as the WHATWG spec says (multi-line ``data:`` joined with
+        newlines); an event whose data is not a JSON object is logged and skipped.
+        """
         timeout = httpx.Timeout(None, connect=5.0)  # keep-alives come every 15 s
         try:
-            async with self._http.stream("GET", "/api/events", timeout=timeout) as response:
-                if not response.is_success:
-                    await response.aread()
-                    _raise_for_status(response)
-                kind, data = "message", ""
-                async for line in response.aiter_lines():
-                    if line.startswith("event:"):
-                        kind = line[6:].strip()
-                    elif line.startswith("data:"):
-                        data += line[5:].strip()
-                    elif not line and data:
-                        yield kind, json.loads(data)
-                        kind, data = "message", ""
+            async with aconnect_sse(self._http, "GET", "/api/events", timeout=timeout) as source:
+                if not source.response.is_success:
+                    await source.response.aread()
+                    _raise_for_status(source.response)
+                async for event in source.aiter_sse():
+                    if not event.data:  # a retry: or id: alone dispatches nothing (WHATWG)
+                        continue
+                    data = _json_object(event.data)
+                    if data is None:
+                        log.warning("skipped a %r event with malformed data", event.event)
+                        continue
+                    yield event.event, data
         except httpx.RequestError as exc:
             raise ServerUnreachable(f"event stream from {self.server}: {_reason(exc)}") from None
 
@@ -188,6 +192,14 @@ def _stream_params(request: StreamRequest) -> dict[str, str | float]:
         "intensity": request.intensity,
         "format": request.sample_format,
     }
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _reason(exc: Exception) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-import tempfile
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,18 +25,20 @@ async def fetch_track(
     intensity: float = 1.0,
     on_chunk: Callable[[int, int], None] | None = None,
 ) -> Path:
-    """Write the track to ``output`` (atomically: a failure leaves no partial file)."""
+    """Write the track to ``output`` atomically: a failure leaves no file, partial or not.
+
+    The destination is checked before the server is asked, so a bad path fails at once.
+    """
     kind = _FORMATS.get(output.suffix.lower())
     if kind is None:
         raise ClientError(f"cannot write {output.name}: use a .wav or .flac file name")
-    track = await client.track(track_id)
-    geometry = track.get("geometry")
-    if geometry is None:
-        raise ClientError(f"track {track_id} is not playable: {track.get('error')}")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-    os.close(handle)
+    temporary: Path | None = None
     try:
+        temporary = _create_beside(output)
+        track = await client.track(track_id)
+        geometry = track.get("geometry")
+        if geometry is None:
+            raise ClientError(f"track {track_id} is not playable: {track.get('error')}")
         with soundfile.SoundFile(
             temporary,
             "w",
@@ -51,7 +54,28 @@ async def fetch_track(
                 if on_chunk is not None:
                     on_chunk(frame.header.chunk_index + 1, frame.header.chunk_count)
         os.replace(temporary, output)
-    except BaseException:
-        os.unlink(temporary)
+    except BaseException as exc:
+        if temporary is not None:
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
+        if isinstance(exc, (OSError, soundfile.SoundFileError)):
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise ClientError(f"cannot write {output}: {reason}") from None
         raise
     return output
+
+
+def _create_beside(output: Path) -> Path:
+    """A new empty file next to ``output``, to be renamed over it when complete.
+
+    Made with ``os.open(…, 0o666)`` so the umask sets its mode as for any file a program
+    writes (``mkstemp`` would make every output 0600); exclusive, so no fetch shares it.
+    A missing folder is an error: a typo must not create a tree of folders.
+    """
+    folder = output.parent
+    if not folder.is_dir():
+        reason = "not a directory" if folder.exists() else "no such directory"
+        raise ClientError(f"cannot write {output}: {reason} {folder}")
+    temporary = folder / f".{output.name}.{secrets.token_hex(8)}.part"
+    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    return temporary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -23,3 +24,13 @@ _MARKS = {"complete": "●", "processing": "◐", "pending": "○", "error": "�
 def fingerprint_mark(status: str | None) -> str:
     """One glyph per fingerprint status, so a column stays narrow."""
     return _MARKS.get(status or "", "?")
+
+
+# Control characters (C0, DEL, C1) and the Unicode line and paragraph separators.
+_LINE_BREAKERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def field_text(value: object) -> str:
+    """``value`` as one field of a tab-separated line: a tab, newline or other control
+    character in a tag becomes a space, so every row keeps its line and its columns."""
+    return _LINE_BREAKERS.sub(" ", str(value))

@@ -89,7 +89,7 @@ async def _tui_key_to_sound(url: str, track_id: int) -> dict[str, float]:
 
     from auralis_tui.api import AuralisClient
     from auralis_tui.app.app import AuralisApp
-    from auralis_tui.app.lists import TrackTable
+    from auralis_tui.app.widgets.track_table import TrackTable
     from auralis_tui.engine.outputs import CaptureOutput
     from auralis_tui.engine.session import Session
 

@@ -17,21 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def serve(
     music: Path, data: Path, *args: str, env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[str], str]:
-    command = [
-        sys.executable,
-        "-m",
-        "auralis_server.cli",
-        "serve",
-        "--port",
-        "0",
-        "--music",
-        str(music),
-        "--data-dir",
-        str(data),
-        "--log-level",
-        "warning",
-        *args,
-    ]
+    command = [sys.executable, "-m", "auralis_server.cli", "serve", "--port", "0"]
+    command += ["--music", str(music), "--data-dir", str(data), "--log-level", "warning", *args]
     server = subprocess.Popen(
         command, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}, cwd=ROOT
     )

@@ -19,7 +19,8 @@ import httpx
 
 from auralis_tui.api import AuralisClient
 from auralis_tui.app.app import AuralisApp
-from auralis_tui.app.lists import TrackTable
+from auralis_tui.app.widgets.now_playing import NowPlayingBar
+from auralis_tui.app.widgets.track_table import TrackTable
 from auralis_tui.engine.outputs import CaptureOutput
 from auralis_tui.engine.session import Session
 
@@ -41,7 +42,8 @@ async def _shoot(url: str) -> None:
             while len(tracks.track_ids) < 5:
                 await asyncio.sleep(0.05)
             await pilot.press("tab", "tab", "j", "enter")
-            while app.plan is None or app.session.status().position_s < 7.0:
+            bar = app.query_one(NowPlayingBar)
+            while bar.plan is None or app.session.status().position_s < 7.0:
                 await asyncio.sleep(0.05)
             await pilot.press("j", "j")
             await pilot.pause(0.3)

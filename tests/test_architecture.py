@@ -203,3 +203,17 @@ def test_client_importing_server_and_engine_importing_textual_are_reported(tmp_p
         "auralis_tui.api",
         "auralis_tui.engine.player",
     ]
+
+
+def test_the_architecture_page_names_only_paths_that_exist_and_every_package() -> None:
+    page = (ROOT / "docs" / "architecture.md").read_text()
+    named = set(
+        re.findall(r"\b((?:auralis_server|auralis_tui|shared|rust-dsp|proto)/[\w/.-]*\w)", page)
+    )
+    assert named and sorted(path for path in named if not (ROOT / path).exists()) == []
+    packages = {
+        init.parent.relative_to(ROOT / SERVER).as_posix()
+        for init in (ROOT / SERVER).rglob("__init__.py")
+        if init.parent != ROOT / SERVER and "stubs" not in init.parts
+    }
+    assert sorted(p for p in packages if f"{p.rsplit('/', 1)[-1]}/" not in page) == []

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 import shutil
 import subprocess
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
 
-from auralis_server.config import Settings
+from auralis_server.cli import build_parser
+from auralis_server.config import ENV_VARS, Settings
 from auralis_server.http.app import create_app
 from auralis_server.library.demo import write_demo_library
 from auralis_server.library.models import close_database, open_database
@@ -113,3 +116,42 @@ def test_the_key_table_lists_every_binding() -> None:
     for key in (*APP_KEYS, *NAVIGATION_KEYS):
         assert f"| `{key.shown}` | {key.help or key.label} |" in text, key
     assert (README.parent / "docs" / "tui.svg").read_text().lstrip().startswith("<svg")
+
+
+def _settings_table() -> list[dict[str, str]]:
+    """The rows of the Configuration section's table, keyed by its header."""
+    section = README.read_text().split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    rows = [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("| ")
+    ]
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def _flags_by_dest() -> dict[str, set[str]]:
+    """Every option string of every `auralis-server` command, by the setting it sets."""
+    parser = build_parser()
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    found: dict[str, set[str]] = {}
+    for command in [parser, *commands.choices.values()]:
+        for action in command._actions:
+            found.setdefault(action.dest, set()).update(action.option_strings)
+    return found
+
+
+def test_the_settings_table_lists_every_setting_the_code_reads() -> None:
+    rows = _settings_table()
+    names = {field.name for field in fields(Settings)}
+    keys_by_row = [set(re.findall(r"`([a-z_]+)\b", row["TOML key"])) for row in rows]
+    assert names <= set().union(*keys_by_row)
+    assert set().union(*keys_by_row) <= names | {"music"}  # no row for a setting that is gone
+    listed_env = set(re.findall(r"`(AURALIS_[A-Z_]+)`", " ".join(r["environment"] for r in rows)))
+    assert listed_env == {*ENV_VARS, "AURALIS_CONFIG"}
+    flags = _flags_by_dest()
+    for row, keys in zip(rows, keys_by_row, strict=True):
+        (setting,) = keys & names or {"config"}
+        (env,) = re.findall(r"`(AURALIS_[A-Z_]+)`", row["environment"])
+        assert ENV_VARS.get(env, "config") == setting, row
+        row_flags = set(re.findall(r"`(--[a-z-]+)", row["flag"]))
+        assert row_flags and row_flags <= flags[setting], row

@@ -95,6 +95,7 @@ def create_app(settings: Settings, *, renderer: ChunkRenderer | None = None) -> 
         finally:
             state.scans.stop()
             services.stop()
+            state.cache.close()
 
     app = Starlette(
         routes=[

@@ -2,52 +2,35 @@
 
 from __future__ import annotations
 
+import re
+
+# Details quote what the client sent; a 60 KB header or 5000-digit id is not echoed back whole.
+MAX_DETAIL_CHARS = 300
+
+
+def _shortened(text: str, limit: int = MAX_DETAIL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 class ApiError(Exception):
+    """Base of the API's errors; a subclass names its status, its code is its snake_case name."""
+
     status_code = 500
     code = "internal"
 
+    def __init_subclass__(cls, *, status_code: int) -> None:
+        cls.status_code = status_code
+        cls.code = re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+
     def __init__(self, detail: str, headers: dict[str, str] | None = None) -> None:
+        detail = _shortened(detail)
         super().__init__(detail)
         self.detail = detail
         self.headers = headers or {}
 
 
-class BadRequest(ApiError):
-    status_code = 400
-    code = "bad_request"
-
-
-class Unauthorized(ApiError):
-    status_code = 401
-    code = "unauthorized"
-
-
-class NotFound(ApiError):
-    status_code = 404
-    code = "not_found"
-
-
-class Conflict(ApiError):
-    status_code = 409
-    code = "conflict"
-
-
-class RangeNotSatisfiable(ApiError):
-    status_code = 416
-    code = "range_not_satisfiable"
-
-
-class UnreadableAudio(ApiError):
-    status_code = 422
-    code = "unreadable_audio"
-
-
-class NotImplementedYet(ApiError):
-    status_code = 501
-    code = "not_implemented"
-
-
-class Overloaded(ApiError):
-    status_code = 503
-    code = "overloaded"
+class BadRequest(ApiError, status_code=400): ...
+class NotFound(ApiError, status_code=404): ...
+class RangeNotSatisfiable(ApiError, status_code=416): ...
+class UnreadableAudio(ApiError, status_code=422): ...
+class Overloaded(ApiError, status_code=503): ...

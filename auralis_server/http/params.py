@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from auralis_server.http.errors import BadRequest
+from auralis_server.http.errors import BadRequest, NotFound
 from auralis_server.streaming.renderer import RenderSettings
+from shared.ranges import HUGE, parse_decimal
 from shared.stream_params import parse_format, parse_intensity, parse_preset
 from shared.wire import SampleFormat
+
+
+def track_id_from(path_params: Mapping[str, Any]) -> int:
+    """The ``{track_id}`` of the path: ASCII digits of any length, else 404.
+
+    Routes take it as text rather than Starlette's ``:int``, whose ``int()`` raises past
+    4300 digits (a 500 that makes uvicorn drop the connection); an id that long is not found.
+    """
+    raw = str(path_params["track_id"])
+    track_id = parse_decimal(raw)
+    if track_id is None or track_id >= HUGE:
+        raise NotFound(f"no track with id {raw}")
+    return track_id
 
 
 def plan_from_query(params: Mapping[str, str]) -> RenderSettings:

@@ -4,5 +4,5 @@ queries for browsing, and the synthetic demo library.
 Owns the database connection and every table. Raises ``library.errors`` exceptions, never
 HTTP ones; the HTTP layer translates them.
 
-Imports: audio, events.
+Imports: audio, config, events.
 """

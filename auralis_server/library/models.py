@@ -8,6 +8,8 @@ from pathlib import Path
 import peewee
 from playhouse.db_url import connect
 
+from auralis_server.library.migrations import migrate
+
 database = peewee.DatabaseProxy()
 
 SQLITE_PRAGMAS = {
@@ -21,7 +23,7 @@ FINGERPRINT_STATUSES = ("pending", "processing", "complete", "error")
 FINGERPRINT_SOURCES = ("rust", "python", "sidecar")
 
 
-def _now() -> dt.datetime:
+def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
@@ -49,7 +51,7 @@ class Track(BaseModel):
     sample_rate = peewee.IntegerField(null=True)  # Hz
     channels = peewee.IntegerField(null=True)
     codec = peewee.TextField(null=True)
-    added_at = peewee.DateTimeField(default=_now)
+    added_at = peewee.DateTimeField(default=utc_now)
     scan_error = peewee.TextField(null=True)
     fingerprint_status = peewee.CharField(
         max_length=16, default="pending", index=True, choices=[(s, s) for s in FINGERPRINT_STATUSES]
@@ -66,14 +68,18 @@ class Fingerprint(BaseModel):
     algorithm_version = peewee.IntegerField()
     source = peewee.CharField(max_length=16, choices=[(s, s) for s in FINGERPRINT_SOURCES])
     sha256 = peewee.CharField(max_length=64)
-    computed_at = peewee.DateTimeField(default=_now)
+    computed_at = peewee.DateTimeField(default=utc_now)
 
 
 MODELS: tuple[type[BaseModel], ...] = (Track, Fingerprint)
 
 
 def open_database(database_url: str | None, sqlite_path: Path) -> peewee.Database:
-    """Bind the models to the configured database and create missing tables."""
+    """Bind the models to the configured database and bring its schema to this code's version.
+
+    Raises ``migrations.SchemaError`` (a ``ConfigError``: one line for the user) when the
+    database is newer than the code or a migration fails; the database is then unchanged.
+    """
     if database_url:
         if database_url.startswith("sqlite"):
             db = connect(database_url, pragmas=SQLITE_PRAGMAS)
@@ -84,7 +90,11 @@ def open_database(database_url: str | None, sqlite_path: Path) -> peewee.Databas
         db = peewee.SqliteDatabase(str(sqlite_path), pragmas=SQLITE_PRAGMAS)
     database.initialize(db)
     db.connect(reuse_if_open=True)
-    db.create_tables(MODELS, safe=True)
+    try:
+        migrate(db, MODELS)
+    except BaseException:
+        db.close()
+        raise
     return db
 
 

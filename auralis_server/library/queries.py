@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,8 @@ from auralis_server.library.scanner import refresh_track
 from shared.geometry import ChunkGeometry
 
 MAX_PAGE = 1000
+MAX_ID = 2**63 - 1  # SQLite and PostgreSQL integer keys are signed 64-bit
+_INTEGER = re.compile(r"\A[+-]?[0-9]+\Z")
 _SORTS: dict[str, tuple[peewee.Field, ...]] = {
     "artist": (Track.artist, Track.album, Track.disc_no, Track.track_no, Track.title),
     "album": (Track.album, Track.disc_no, Track.track_no, Track.title),
@@ -58,7 +62,8 @@ def track_json(track: Track, chunk_seconds: float) -> dict[str, Any]:
 
 
 def get_track(track_id: int) -> Track:
-    track = Track.get_or_none(Track.id == track_id)
+    """The track; an id past 64 bits is not found rather than an overflow in the driver."""
+    track = Track.get_or_none(Track.id == track_id) if 0 <= track_id <= MAX_ID else None
     if track is None:
         raise TrackNotFound(f"no track with id {track_id}")
     return track
@@ -81,20 +86,25 @@ def playable_audio(track: Track, chunk_seconds: float) -> TrackAudio:
     )
 
 
-def _int_param(params: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+def _int_param(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     raw = params.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidQuery(f"{name} must be an integer, got {raw!r}") from None
-    if not low <= value <= high:
-        raise InvalidQuery(f"{name} must be between {low} and {high}, got {value}")
+    if _INTEGER.match(raw) is None:
+        raise InvalidQuery(f"{name} must be an integer, got {raw!r}")
+    if len(raw.lstrip("+-").lstrip("0")) > len(str(high)) or not low <= int(raw) <= high:
+        raise InvalidQuery(f"{name} must be between {low} and {high}, got {raw!r}")
+    return int(raw)
+
+
+def _text(name: str, value: str | None) -> str | None:
+    """A text filter; NUL is refused (PostgreSQL rejects it, SQLite's LIKE stops at it)."""
+    if value is not None and "\x00" in value:
+        raise InvalidQuery(f"{name} must not contain a NUL character")
     return value
 
 
-def search_tracks(params: dict[str, str]) -> tuple[int, list[Track], int, int]:
+def search_tracks(params: Mapping[str, str]) -> tuple[int, list[Track], int, int]:
     """Tracks matching ``q`` (every word in title/artist/album/path), ``artist``, ``album``."""
     limit = _int_param(params, "limit", 100, 1, MAX_PAGE)
     offset = _int_param(params, "offset", 0, 0, 2**31)
@@ -106,19 +116,18 @@ def search_tracks(params: dict[str, str]) -> tuple[int, list[Track], int, int]:
             f"unknown sort {sort!r}; expected one of {', '.join(_SORTS)} (prefix - to reverse)"
         )
     query = Track.select()
-    for word in (params.get("q") or "").split():
+    for word in (_text("q", params.get("q")) or "").split():
         query = query.where(
             Track.title.contains(word)
             | Track.artist.contains(word)
             | Track.album.contains(word)
             | Track.path.contains(word)
         )
-    if params.get("artist"):
-        query = query.where(
-            (Track.artist == params["artist"]) | (Track.album_artist == params["artist"])
-        )
-    if params.get("album"):
-        query = query.where(Track.album == params["album"])
+    artist, album = _text("artist", params.get("artist")), _text("album", params.get("album"))
+    if artist:
+        query = query.where((Track.artist == artist) | (Track.album_artist == artist))
+    if album:
+        query = query.where(Track.album == album)
     query = _where_missing(query, params.get("missing"))
     total = query.count()
     order = [field.desc() if descending else field.asc() for field in fields] + [Track.id]
@@ -164,7 +173,7 @@ def albums(artist: str | None, missing: str | None = None) -> list[dict[str, Any
         peewee.fn.COUNT(Track.id).alias("tracks"),
         peewee.fn.SUM(Track.duration).alias("duration_seconds"),
     )
-    if artist:
+    if _text("artist", artist):
         query = query.where((Track.artist == artist) | (Track.album_artist == artist))
     rows = (
         _where_missing(query, missing)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat as stat_module
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -22,6 +23,7 @@ from typing import Any
 from auralis_server.audio.source import AUDIO_EXTENSIONS, AudioReadError, probe
 from auralis_server.library.models import Fingerprint, Track, database
 from auralis_server.library.tags import read_tags
+from auralis_server.library.worker_guard import die_with_parent
 
 log = logging.getLogger("auralis.scan")
 
@@ -98,6 +100,9 @@ def _walk(root: Path, seen_dirs: set[tuple[int, int]]) -> Iterator[_Candidate]:
                     stack.append(entry.path)
                 elif os.path.splitext(entry.name)[1].lower() in AUDIO_EXTENSIONS:
                     st = entry.stat()
+                    if not stat_module.S_ISREG(st.st_mode):  # a FIFO would block the reader
+                        log.warning("not a regular file, passed over: %s", entry.path)
+                        continue
                     yield _Candidate(entry.path, st.st_size, st.st_mtime_ns)
             except OSError as exc:
                 log.warning("cannot stat %s: %s", entry.path, exc.strerror or exc)
@@ -141,8 +146,14 @@ def _examine_all(candidates: list[_Candidate], workers: int) -> Iterator[dict[st
     if workers <= 1 or len(candidates) < _PARALLEL_THRESHOLD:
         yield from map(examine, candidates)
         return
-    # spawn, not fork: the server is multi-threaded when it scans.
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+    # spawn, not fork: the server is multi-threaded when it scans. The workers (and through
+    # them the resource tracker) end with this process even when it is killed with SIGKILL.
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=get_context("spawn"),
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         yield from pool.map(examine, candidates, chunksize=64)
 
 

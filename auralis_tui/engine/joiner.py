@@ -50,7 +50,3 @@ class ChunkJoiner:
     def prime(self, tail: Samples | None) -> None:
         """Start from another joiner's held tail (a switch resumes at a chunk boundary)."""
         self._pending_tail = tail
-
-    def reset(self) -> None:
-        """Forget the held tail (after a seek the next chunk is not the continuation)."""
-        self._pending_tail = None

@@ -7,7 +7,6 @@ machine without PortAudio, and its absence is one line saying what to install.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
@@ -131,6 +130,3 @@ def list_devices() -> list[str]:
         for index, device in enumerate(sounddevice.query_devices())
         if device["max_output_channels"] > 0
     ]
-
-
-OutputFactory = Callable[[], Output]

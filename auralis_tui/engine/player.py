@@ -18,6 +18,7 @@ from auralis_tui.api import AuralisClient, ClientError, StreamRequest
 from auralis_tui.engine.joiner import ChunkJoiner, equal_power
 from auralis_tui.engine.outputs import Output
 from auralis_tui.engine.ring_buffer import RingBuffer, Samples
+from shared.geometry import ChunkGeometry
 
 log = logging.getLogger("auralis.player")
 
@@ -45,7 +46,7 @@ class _Current:
 
     index: int  # position in the queue
     track_id: int
-    geometry: dict[str, Any]
+    geometry: ChunkGeometry
     fade_frames: int
     anchor_frame: int = 0  # the track frame written at ring position ``anchor_written``
     anchor_written: int = 0
@@ -149,13 +150,13 @@ class Player:
         report = PlaybackReport()
         self.queue = list(track_ids)
         first = await self._track(track_ids[start_index])
-        geometry = first.get("geometry")
+        geometry = _geometry(first)
         if geometry is None:
             raise ClientError(
                 f"track {track_ids[start_index]} is not playable: {first.get('error')}"
             )
-        rate_hz, channels = geometry["sample_rate_hz"], first["channels"]
-        self.ring = RingBuffer(geometry["chunk_frames"] * (self.prefetch_chunks + 1), channels)
+        rate_hz, channels = geometry.sample_rate_hz, first["channels"]
+        self.ring = RingBuffer(geometry.chunk_frames * (self.prefetch_chunks + 1), channels)
         self.ring.volume = self._volume
         self._rate_hz, self._started, self._timeline = rate_hz, False, []
         index, offset_s = start_index, start_s
@@ -169,10 +170,10 @@ class Player:
                     continue
                 track_id = self.queue[index]
                 track = await self._track(track_id)
-                shape = track.get("geometry")
+                shape = _geometry(track)
                 if (
                     shape is None
-                    or shape["sample_rate_hz"] != rate_hz
+                    or shape.sample_rate_hz != rate_hz
                     or track["channels"] != channels
                 ):
                     log.warning(
@@ -185,7 +186,7 @@ class Player:
                 fade = round(self.crossfade_s * rate_hz) if index < len(self.queue) - 1 else 0
                 self._current = _Current(index, track_id, shape, fade)
                 self._timeline = [*self._timeline[-3:], self._current]
-                start_frame = min(max(0, round(offset_s * rate_hz)), shape["total_frames"] - 1)
+                start_frame = min(max(0, round(offset_s * rate_hz)), shape.total_frames - 1)
                 await self._run_feeder(start_frame, ChunkJoiner())
                 if self._jump is not None:
                     continue
@@ -227,9 +228,9 @@ class Player:
         current = self._current
         assert current is not None
         geometry = current.geometry
-        chunk_frames, count = geometry["chunk_frames"], geometry["chunk_count"]
-        next_chunk = start_frame // chunk_frames
-        skip = start_frame - next_chunk * chunk_frames
+        count = geometry.chunk_count
+        next_chunk = geometry.chunk_at_frame(start_frame)
+        skip = start_frame - geometry.core_bounds(next_chunk)[0]
         while next_chunk < count:
             last = min(next_chunk + self.prefetch_chunks - 1, count - 1)
             request = StreamRequest(
@@ -262,14 +263,14 @@ class Player:
         entry = self._playing()
         if entry is None or self.ring is None:
             return None
-        total = entry.geometry["total_frames"]
+        total = entry.geometry.total_frames
         return NowPlaying(
             entry.index,
             entry.track_id,
             min(max(0, entry.frame_at(self.ring.read_position)), total),
             total,
             self._rate_hz,
-            entry.geometry["chunk_frames"],
+            entry.geometry.chunk_frames,
         )
 
     @property
@@ -303,17 +304,9 @@ class Player:
 
     # -- controls ---------------------------------------------------------------------------
 
-    @property
-    def paused(self) -> bool:
-        return self.ring is not None and self.ring.paused
-
     def set_paused(self, paused: bool) -> None:
         if self.ring is not None:
             self.ring.paused = paused
-
-    @property
-    def volume(self) -> float:
-        return self._volume
 
     def set_volume(self, volume: float) -> None:
         """Linear gain 0…1, applied by the device's reader: takes effect within a block."""
@@ -363,11 +356,13 @@ class Player:
         if current is None or ring is None or self._playing() is not current:
             return  # the next track's requests use the new settings
         position = current.frame_at(ring.read_position)
-        chunk_frames = current.geometry["chunk_frames"]
-        boundary_chunk = (position + _SWITCH_SAFETY_FRAMES) // chunk_frames + 1
-        boundary = boundary_chunk * chunk_frames
+        geometry, ahead = current.geometry, position + _SWITCH_SAFETY_FRAMES
+        boundary_chunk = geometry.chunk_at_frame(ahead) + 1 if ahead < geometry.total_frames else 0
+        if not 0 < boundary_chunk < geometry.chunk_count:
+            return  # no chunk starts after that point: the next track uses the new settings
+        boundary = geometry.core_bounds(boundary_chunk)[0]
         boundary_written = current.anchor_written + boundary - current.anchor_frame
-        if boundary >= current.geometry["total_frames"] or boundary_written > ring._written:
+        if boundary_written > ring._written:
             return  # nothing buffered past that boundary: the next request uses the new settings
         # No await from here on: the old feeder cannot write again before it is replaced.
         self._held = None
@@ -384,3 +379,16 @@ class Player:
         """Wait until the device has taken everything written (then it may be stopped)."""
         while self.ring is not None and self.ring.available_frames:
             await asyncio.sleep(0.01)
+
+
+def _geometry(track: dict[str, Any]) -> ChunkGeometry | None:
+    """The track's chunking as the server announced it; None when it cannot be played."""
+    shape = track.get("geometry")
+    if shape is None:
+        return None
+    return ChunkGeometry(
+        shape["total_frames"],
+        shape["sample_rate_hz"],
+        shape["chunk_frames"],
+        shape["overlap_frames"],
+    )

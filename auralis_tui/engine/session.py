@@ -14,10 +14,7 @@ from dataclasses import dataclass
 from auralis_tui.api import AuralisClient, ClientError
 from auralis_tui.engine.outputs import Output
 from auralis_tui.engine.player import PlaybackSettings, Player
-from shared.stream_params import PRESETS
-
-INTENSITY_STEP = 0.1
-VOLUME_STEP = 0.05
+from shared.presets import PRESET_NAMES
 
 
 @dataclass(frozen=True)
@@ -63,7 +60,7 @@ class Session:
 
     async def play(self, queue: list[int], index: int = 0, start_s: float = 0.0) -> None:
         """Play ``queue`` from entry ``index`` until it ends; cancelling this stops the sound."""
-        self._stop_output()
+        self.stop_output()
         self.queue = list(queue)
         self.error, self._paused = None, False
         output = self._output = self.output_factory()
@@ -82,9 +79,10 @@ class Session:
             self.error = str(exc)
         finally:
             if self._output is output:
-                self._stop_output()
+                self.stop_output()
 
-    def _stop_output(self) -> None:
+    def stop_output(self) -> None:
+        """Silence the device now (on quit, before the run's task is cancelled)."""
         output, self._output = self._output, None
         if output is not None:
             with contextlib.suppress(Exception):
@@ -124,7 +122,7 @@ class Session:
             self.player.set_volume(self.volume)
 
     async def cycle_preset(self) -> None:
-        following = PRESETS[(PRESETS.index(self.settings.preset) + 1) % len(PRESETS)]
+        following = PRESET_NAMES[(PRESET_NAMES.index(self.settings.preset) + 1) % len(PRESET_NAMES)]
         await self._apply(PlaybackSettings(following, self.settings.intensity))
 
     async def change_intensity(self, step: float) -> None:

@@ -25,7 +25,7 @@ from auralis_server.library.scanner import Scanner
 from auralis_server.streaming.renderer import ChunkRenderer
 from tests.conftest import write_audio
 from tests.rust.conftest import rust_binary, rust_server  # noqa: F401  (fixtures shared here)
-from tests.server.bad_files import write_bad_files
+from tests.server.library.bad_files import write_bad_files
 
 
 @dataclass
@@ -76,16 +76,8 @@ class ServerProcess:
     """`auralis-server serve` in a child process; the URL is read from what it prints."""
 
     def __init__(self, *args: str, prefix: tuple[str, ...] = ()) -> None:
-        command = [
-            *prefix,
-            sys.executable,
-            "-m",
-            "auralis_server.cli",
-            "serve",
-            "--port",
-            "0",
-            *args,
-        ]
+        command = [*prefix, sys.executable, "-m", "auralis_server.cli", "serve", "--port", "0"]
+        command += args
         self.process = subprocess.Popen(
             command, stderr=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True
         )
@@ -139,3 +131,40 @@ def serve() -> Iterator[type[ServerProcess]]:
     yield Tracked
     for server in started:
         server.stop()
+
+
+@dataclass(frozen=True)
+class ServedLibrary:
+    """One short track (3 chunks, 8 kHz mono) behind a real uvicorn, shared by a module."""
+
+    url: str
+    track_id: int
+    chunk_count: int
+
+
+@pytest.fixture(scope="module")
+def served_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedLibrary]:
+    """For tests that send hundreds of requests (robustness, fuzz): one server per module,
+    mastering replaced by the identity so each request costs a read, not a render."""
+    from auralis_server.streaming.renderer import IdentityRenderer
+    from tests.conftest import LiveServer
+
+    root = tmp_path_factory.mktemp("served")
+    write_audio(root / "music" / "song.wav", 25.0, 8000, channels=1)
+    settings = Settings(
+        music_dirs=(root / "music",),
+        data_dir=root / "data",
+        cache_dir=root / "cache",
+        scan_on_start=False,
+        fingerprint_workers=0,
+        fingerprint_servers="none",
+    )
+    open_database(None, settings.sqlite_path)
+    assert Scanner([root / "music"], workers=1).run().state == "finished"
+    track_id = int(Track.get().id)
+    server = LiveServer(create_app(settings, renderer=IdentityRenderer())).start()
+    try:
+        yield ServedLibrary(server.url, track_id, chunk_count=3)
+    finally:
+        server.stop()
+        close_database()

@@ -58,3 +58,38 @@ def test_errors_are_one_line() -> None:
 
     with pytest.raises(ServerUnreachable, match="cannot reach http://127.0.0.1:9"):
         asyncio.run(unreachable())
+
+
+def test_a_multi_line_data_field_is_joined_with_newlines_as_the_sse_spec_says() -> None:
+    # WHATWG SSE: the data lines of one event are joined with "\n", and one leading space
+    # after "data:" is dropped. A pretty-printed object parses; a number split across two
+    # lines is "1\n2", not JSON, and must be skipped, never read as track 12.
+    stream = (
+        "retry: 3000\n\n"
+        ": keep-alive\n\n"
+        "event: scan\n"
+        "data: {\n"
+        'data:   "state": "finished",\n'
+        'data:   "started_at": "2026-01-01T00:00:00"\n'
+        "data: }\n\n"
+        "event: fingerprint\n"
+        'data: {"track_id": 1\n'
+        'data: 2, "status": "error"}\n\n'
+        "event: fingerprint\n"
+        'data: {"track_id": 3, "status": "complete"}\n\n'
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/api/events"
+        return httpx.Response(
+            200, headers={"Content-Type": "text/event-stream"}, content=stream.encode()
+        )
+
+    async def collect() -> list[tuple[str, dict[str, object]]]:
+        async with AuralisClient("http://test", transport=httpx.MockTransport(handler)) as client:
+            return [event async for event in client.events()]
+
+    assert asyncio.run(collect()) == [
+        ("scan", {"state": "finished", "started_at": "2026-01-01T00:00:00"}),
+        ("fingerprint", {"track_id": 3, "status": "complete"}),
+    ]

@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable
 from auralis_server.library.scanner import Scanner
 from auralis_tui.api import AuralisClient
 from auralis_tui.app.app import AuralisApp
-from auralis_tui.app.lists import TrackTable
-from auralis_tui.app.now_playing import NowPlayingBar, plan_text
+from auralis_tui.app.widgets.now_playing import NowPlayingBar, plan_text
+from auralis_tui.app.widgets.track_table import TrackTable
 from auralis_tui.engine.outputs import CaptureOutput
 from auralis_tui.engine.session import Session
 from auralis_tui.format import track_title
@@ -50,7 +50,7 @@ async def until(condition: Callable[[], bool], what: str, timeout_s: float = 15.
 
 
 def bar_text(app: AuralisApp) -> str:
-    return str(app.query_one(NowPlayingBar).render())
+    return str(app.screen.query_one(NowPlayingBar).render())  # the bar of the view showing
 
 
 def option_prompts(app: AuralisApp, selector: str) -> list[str]:
@@ -202,7 +202,7 @@ def test_enqueue_adds_to_the_queue_view(tui_library: TuiLibrary) -> None:
         tracks = app.query_one("#tracks", TrackTable)
         await until(lambda: len(tracks.track_ids) == TRACK_COUNT, "the track list")
         await pilot.press("tab", "tab", "G", "e", "2")  # type: ignore[attr-defined]
-        queue = app.query_one("#queue", TrackTable)
+        queue = app.screen.query_one("#queue", TrackTable)  # the queue view's own screen
         await until(lambda: queue.track_ids == [lone], "the queue view")
         await pilot.press("enter")  # type: ignore[attr-defined]  # play from the queue
         await until(lambda: app.session.status().track_id == lone, "the queued track to play")

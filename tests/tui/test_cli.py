@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,18 +15,7 @@ from auralis_server.mastering import chain
 from auralis_server.mastering.plan import make_plan
 from tests.conftest import LiveServer
 from tests.server.conftest import Library
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _auralis(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "auralis_tui.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
+from tests.tui.cli_run import auralis
 
 
 def test_fetch_writes_the_whole_track_render(
@@ -37,7 +24,7 @@ def test_fetch_writes_the_whole_track_render(
     server = live_server(library.app())
     track = Track.get(Track.path == str(library.music / "song.wav"))
     out = tmp_path / "song-warm.wav"
-    result = _auralis(
+    result = auralis(
         "--server",
         server.url,
         "fetch",
@@ -58,7 +45,7 @@ def test_fetch_writes_the_whole_track_render(
 
     original = tmp_path / "original.flac"
     assert (
-        _auralis(
+        auralis(
             "--server", server.url, "fetch", str(track.id), "-o", str(original), "--intensity", "0"
         ).returncode
         == 0
@@ -72,40 +59,29 @@ def test_ls_prints_matching_tracks_for_scripts(
     library: Library, live_server: Callable[..., LiveServer]
 ) -> None:
     server = live_server(library.app())
-    result = _auralis("--server", server.url, "ls", "song")
+    result = auralis("--server", server.url, "ls", "song")
     assert result.returncode == 0
     (line,) = result.stdout.splitlines()
     assert line.split("\t")[4:] == ["song", "0:25"]
-    assert _auralis("--server", server.url, "ls", "nothing-like-this").returncode == 1
+    assert auralis("--server", server.url, "ls", "nothing-like-this").returncode == 1
 
 
 def test_an_unreachable_server_is_one_line_and_a_failure(tmp_path: Path) -> None:
-    result = _auralis("--server", "http://127.0.0.1:9", "fetch", "1", "-o", str(tmp_path / "x.wav"))
+    result = auralis("--server", "http://127.0.0.1:9", "fetch", "1", "-o", str(tmp_path / "x.wav"))
     assert result.returncode == 1
     assert (
         result.stderr.startswith("auralis: cannot reach http://127.0.0.1:9")
         and "Traceback" not in result.stderr
     )
     assert not list(tmp_path.iterdir())
-    bad = _auralis("--server", "http://127.0.0.1:9", "fetch", "1", "-o", str(tmp_path / "x.mp3"))
+    bad = auralis("--server", "http://127.0.0.1:9", "fetch", "1", "-o", str(tmp_path / "x.mp3"))
     assert bad.returncode == 1
 
 
 def test_the_tui_with_an_unreachable_server_is_one_line_and_a_failure() -> None:
     for args in (["--server", "http://127.0.0.1:9"], ["--server", "http://127.0.0.1:9", "ls"]):
-        result = _auralis(*args)
+        result = auralis(*args)
         assert result.returncode == 1, args
         assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
         assert result.stderr.startswith("auralis: cannot reach http://127.0.0.1:9")
         assert result.stdout == ""  # the terminal was never taken over
-
-
-def test_playback_options_go_before_or_after_the_command() -> None:
-    from auralis_tui.cli import _parser
-
-    before = _parser().parse_args(["--preset", "warm", "--intensity", "0.5", "play", "3"])
-    after = _parser().parse_args(["play", "3", "--preset", "bright"])
-    bare = _parser().parse_args(["--device", "2", "--crossfade", "3"])
-    assert (before.preset, before.intensity) == ("warm", 0.5)
-    assert (after.preset, after.intensity) == ("bright", 1.0)
-    assert (bare.command, bare.device, bare.crossfade, bare.preset) == (None, "2", 3.0, "adaptive")

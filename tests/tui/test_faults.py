@@ -17,7 +17,7 @@ import numpy as np
 from auralis_server.library.models import Track, close_database, open_database
 from auralis_tui.api import PATIENT_RETRY_DELAYS_S, AuralisClient
 from auralis_tui.app.app import AuralisApp
-from auralis_tui.app.lists import TrackTable
+from auralis_tui.app.widgets.track_table import TrackTable
 from auralis_tui.engine.outputs import CaptureOutput
 from auralis_tui.engine.session import Session
 from tests.conftest import free_port, write_audio

@@ -20,7 +20,7 @@ from pathlib import Path
 log = logging.getLogger("auralis.dsp")
 
 BINARY_NAME = "auralis-dsp-server"
-_REPO_BINARY = Path(__file__).resolve().parents[1] / "rust-dsp" / "target" / "release" / BINARY_NAME
+_REPO_BINARY = Path(__file__).resolve().parents[3] / "rust-dsp" / "target" / "release" / BINARY_NAME
 _LISTENING = re.compile(r"^listening on (\S+)$")
 START_TIMEOUT_S = 10.0
 MIN_BACKOFF_S, MAX_BACKOFF_S = 0.25, 30.0

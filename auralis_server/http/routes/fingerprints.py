@@ -11,7 +11,7 @@ from auralis_server.audio.source import AudioReadError
 from auralis_server.fingerprint import store as fingerprint_store
 from auralis_server.fingerprint.scheduler import HIGH, FingerprintQueue
 from auralis_server.http.errors import Overloaded, UnreadableAudio
-from auralis_server.http.params import plan_from_query
+from auralis_server.http.params import plan_from_query, track_id_from
 from auralis_server.http.state import state_of
 from auralis_server.library import queries as library
 from auralis_server.library.models import FINGERPRINT_STATUSES, Fingerprint, Track
@@ -19,7 +19,7 @@ from shared.dimensions import unpack_vector
 
 
 def get_fingerprint(request: Request) -> JSONResponse:
-    track = library.get_track(request.path_params["track_id"])
+    track = library.get_track(track_id_from(request.path_params))
     row = Fingerprint.get_or_none(Fingerprint.track == track.id)
     return JSONResponse(
         {
@@ -35,7 +35,7 @@ def get_fingerprint(request: Request) -> JSONResponse:
 
 
 def enqueue_fingerprint(request: Request) -> JSONResponse:
-    track = library.get_track(request.path_params["track_id"])
+    track = library.get_track(track_id_from(request.path_params))
     if track.scan_error:
         raise UnreadableAudio(f"track {track.id} is not playable: {track.scan_error}")
     queue = state_of(request).fingerprints
@@ -78,7 +78,7 @@ def get_plan(request: Request) -> JSONResponse:
     """The mastering plan; ``inputs`` says whether it came from the fingerprint or a cold read."""
     state = state_of(request)
     settings = plan_from_query(request.query_params)
-    track = library.get_track(request.path_params["track_id"])
+    track = library.get_track(track_id_from(request.path_params))
     audio = library.playable_audio(track, state.settings.chunk_seconds)
     try:
         plan, source = state.plans.plan(audio, settings.preset, settings.intensity)
@@ -88,8 +88,8 @@ def get_plan(request: Request) -> JSONResponse:
 
 
 routes = [
-    Route("/api/tracks/{track_id:int}/fingerprint", get_fingerprint, methods=["GET"]),
-    Route("/api/tracks/{track_id:int}/fingerprint", enqueue_fingerprint, methods=["POST"]),
+    Route("/api/tracks/{track_id}/fingerprint", get_fingerprint, methods=["GET"]),
+    Route("/api/tracks/{track_id}/fingerprint", enqueue_fingerprint, methods=["POST"]),
     Route("/api/fingerprints/status", fingerprint_status),
-    Route("/api/tracks/{track_id:int}/plan", get_plan),
+    Route("/api/tracks/{track_id}/plan", get_plan),
 ]

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from auralis_server.http.params import track_id_from
 from auralis_server.http.state import state_of
 from auralis_server.library import queries as library
 
@@ -24,7 +25,7 @@ def list_tracks(request: Request) -> JSONResponse:
 
 
 def get_track(request: Request) -> JSONResponse:
-    track = library.get_track(request.path_params["track_id"])
+    track = library.get_track(track_id_from(request.path_params))
     return JSONResponse(library.track_json(track, state_of(request).settings.chunk_seconds))
 
 
@@ -57,7 +58,7 @@ def scan_status(request: Request) -> JSONResponse:
 
 routes = [
     Route("/api/tracks", list_tracks),
-    Route("/api/tracks/{track_id:int}", get_track),
+    Route("/api/tracks/{track_id}", get_track),
     Route("/api/artists", list_artists),
     Route("/api/albums", list_albums),
     Route("/api/library/scan", start_scan, methods=["POST"]),

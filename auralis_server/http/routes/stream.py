@@ -1,13 +1,13 @@
-"""Audio out: the chunk stream (frames of shared/WIRE.md) and standalone chunk files."""
+"""Audio out: the chunk stream (frames of shared/WIRE.md) and standalone chunk files.
+
+Each handler parses its request, asks ``streaming.frames`` for the bytes and wraps them in
+a response; the encoding itself lives there.
+"""
 
 from __future__ import annotations
 
-import io
-import logging
 import re
-from collections.abc import AsyncIterator
 
-import soundfile
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -15,29 +15,29 @@ from starlette.routing import Route
 
 from auralis_server.audio.source import AudioReadError
 from auralis_server.audio.track import TrackAudio
-from auralis_server.fingerprint.dsp.analysis import (
-    ALGORITHM_VERSION as FINGERPRINT_ALGORITHM_VERSION,
-)
 from auralis_server.fingerprint.scheduler import HIGH
 from auralis_server.http.errors import NotFound, RangeNotSatisfiable, UnreadableAudio
-from auralis_server.http.params import flag_from_query, format_from_query, plan_from_query
-from auralis_server.http.state import AppState, state_of
+from auralis_server.http.params import (
+    flag_from_query,
+    format_from_query,
+    plan_from_query,
+    track_id_from,
+)
+from auralis_server.http.state import state_of
 from auralis_server.library import queries as library
-from auralis_server.streaming.chunk_cache import cache_key
-from auralis_server.streaming.renderer import ChunkRenderer, RenderSettings
+from auralis_server.streaming.frames import CHUNK_FILE_TYPES, FrameSource, chunk_file
 from shared import ranges
-from shared.wire import SampleFormat, encode_flac, encode_frame
-
-log = logging.getLogger("auralis.stream")
 
 STREAM_MEDIA_TYPE = "application/vnd.auralis.chunks"
-_CHUNK_FILE = re.compile(r"^(\d+)\.(wav|flac)$")
+# ASCII digits only and nothing after the extension: re's \d takes "٠" and its $ matches
+# before a trailing newline, which served /chunks/٠.wav and /chunks/0.wav%0A as chunk 0.
+_CHUNK_FILE = re.compile(r"\A([0-9]+)\.(wav|flac)\Z")
 
 
 def _lookup(request: Request) -> TrackAudio:
     """The track's audio; a track about to play whose fingerprint is missing jumps the queue."""
     state = state_of(request)
-    track = library.get_track(request.path_params["track_id"])
+    track = library.get_track(track_id_from(request.path_params))
     audio = library.playable_audio(track, state.settings.chunk_seconds)
     if track.fingerprint_status == "pending" and state.fingerprints.workers > 0:
         state.fingerprints.enqueue(track.id, HIGH)
@@ -45,58 +45,27 @@ def _lookup(request: Request) -> TrackAudio:
 
 
 def _requested_range(request: Request, count: int) -> ranges.ChunkRange | None:
+    """The chunks asked for, by ``?chunks=`` (which wins) or a ``Range`` header.
+
+    A Range header in any other unit is ignored and the whole stream sent (RFC 9110 §14.2:
+    an origin server MUST ignore a range unit it does not understand). That includes
+    ``bytes``: this resource is a sequence of frames rendered on the fly, whose byte length
+    is not known in advance, so it offers only ``Accept-Ranges: chunks``. A malformed or
+    unsatisfiable ``chunks`` range is a 416.
+    """
     spec = request.query_params.get("chunks")
     if spec is not None:
-        spec = spec if spec.startswith(ranges.UNIT) else f"{ranges.UNIT}={spec}"
+        spec = spec if ranges.is_chunk_range(spec) else f"{ranges.UNIT}={spec}"
     else:
         spec = request.headers.get("range")
-    if spec is None:
-        return None
+        if spec is None or not ranges.is_chunk_range(spec):
+            return None
     try:
         return ranges.parse_chunk_range(spec, count)
     except ranges.RangeNotSatisfiable as exc:
         raise RangeNotSatisfiable(
             str(exc), headers={"Content-Range": ranges.unsatisfied_content_range(count)}
         ) from None
-
-
-def _render_frame(
-    renderer: ChunkRenderer, audio: TrackAudio, index: int, plan: RenderSettings, fmt: SampleFormat
-) -> bytes:
-    samples = renderer.render(audio, index, plan)
-    return encode_frame(
-        samples,
-        chunk_index=index,
-        chunk_count=audio.geometry.chunk_count,
-        sample_rate_hz=audio.geometry.sample_rate_hz,
-        core_frames=audio.geometry.core_frames(index),
-        sample_format=fmt,
-    )
-
-
-async def _frame(
-    state: AppState,
-    audio: TrackAudio,
-    index: int,
-    settings: RenderSettings,
-    fmt: SampleFormat,
-    identity: str,
-) -> bytes:
-    """One encoded frame, from the chunk cache or rendered once for everyone asking."""
-    geometry = audio.geometry
-    key = cache_key(
-        audio.path,
-        *audio.signature,
-        FINGERPRINT_ALGORITHM_VERSION,
-        identity,
-        geometry.chunk_frames,
-        geometry.overlap_frames,
-        index,
-        fmt.name,
-    )
-    return await state.cache.get_or_render(
-        key, lambda: _render_frame(state.renderer, audio, index, settings, fmt)
-    )
 
 
 async def stream_track(request: Request) -> Response:
@@ -107,25 +76,13 @@ async def stream_track(request: Request) -> Response:
     count = audio.geometry.chunk_count
     chunk_range = _requested_range(request, count)
     indices = range(chunk_range.first, chunk_range.last + 1) if chunk_range else range(count)
-    renderer = state.renderer
+    source = FrameSource(state.cache, state.renderer, audio, plan, fmt)
     try:  # the plan and first frame before the headers, so an unreadable file is still a 422
-        identity = await run_in_threadpool(renderer.describe, audio, plan)
-        first = await _frame(state, audio, indices[0], plan, fmt, identity)
+        frames = await source.open(indices)
     except AudioReadError as exc:
         raise UnreadableAudio(f"track {audio.track_id}: {exc}") from None
 
-    async def frames() -> AsyncIterator[bytes]:
-        yield first
-        for index in indices[1:]:
-            try:
-                frame = await _frame(state, audio, index, plan, fmt, identity)
-            except AudioReadError as exc:
-                # Headers are gone; ending early makes the frame count fall short of
-                # Content-Range, which is how clients see the failure.
-                log.error("track %d chunk %d: %s; stream ended early", audio.track_id, index, exc)
-                return
-            yield frame
-
+    status_code = 206 if chunk_range is not None else 200
     headers = {
         "Accept-Ranges": ranges.UNIT,
         "Cache-Control": "no-store",
@@ -138,27 +95,21 @@ async def stream_track(request: Request) -> Response:
     if request.method == "HEAD":
         # The first frame is rendered (and cached) all the same: a client that expects to
         # play a track soon sends HEAD to have its first chunk ready when it asks.
-        response = Response(
-            status_code=206 if chunk_range is not None else 200,
-            headers=headers,
-            media_type=STREAM_MEDIA_TYPE,
-        )
+        response = Response(status_code=status_code, headers=headers, media_type=STREAM_MEDIA_TYPE)
         del response.headers["content-length"]  # the GET's length is not known: it is chunked
         return response
     return StreamingResponse(
-        frames(),
-        status_code=206 if chunk_range is not None else 200,
-        headers=headers,
-        media_type=STREAM_MEDIA_TYPE,
+        frames, status_code=status_code, headers=headers, media_type=STREAM_MEDIA_TYPE
     )
 
 
-def chunk_file(request: Request) -> Response:
+def get_chunk_file(request: Request) -> Response:
     state = state_of(request)
     match = _CHUNK_FILE.match(request.path_params["name"])
     if match is None:
         raise NotFound("chunk files are named {index}.wav or {index}.flac")
-    index, kind = int(match.group(1)), match.group(2)
+    index, kind = ranges.parse_decimal(match.group(1)), match.group(2)
+    assert index is not None  # the pattern matched ASCII digits
     plan = plan_from_query(request.query_params)
     with_tail = flag_from_query(request.query_params, "tail")
     audio = _lookup(request)
@@ -166,21 +117,13 @@ def chunk_file(request: Request) -> Response:
     if index >= geometry.chunk_count:
         raise NotFound(f"track {audio.track_id} has chunks 0..{geometry.chunk_count - 1}")
     try:
-        samples = state.renderer.render(audio, index, plan)
+        body = chunk_file(state.renderer, audio, index, plan, kind=kind, with_tail=with_tail)
     except AudioReadError as exc:
         raise UnreadableAudio(f"track {audio.track_id} chunk {index}: {exc}") from None
-    if not with_tail:
-        samples = samples[: geometry.core_frames(index)]
-    if kind == "flac":
-        body, media_type = encode_flac(samples, geometry.sample_rate_hz), "audio/flac"
-    else:
-        buffer = io.BytesIO()
-        soundfile.write(buffer, samples, geometry.sample_rate_hz, format="WAV", subtype="FLOAT")
-        body, media_type = buffer.getvalue(), "audio/wav"
     filename = f"track{audio.track_id}-chunk{index}.{kind}"
     return Response(
         body,
-        media_type=media_type,
+        media_type=CHUNK_FILE_TYPES[kind],
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
             "X-Auralis-Chunk-Index": str(index),
@@ -190,6 +133,6 @@ def chunk_file(request: Request) -> Response:
 
 
 routes = [
-    Route("/api/tracks/{track_id:int}/stream", stream_track),
-    Route("/api/tracks/{track_id:int}/chunks/{name}", chunk_file),
+    Route("/api/tracks/{track_id}/stream", stream_track),
+    Route("/api/tracks/{track_id}/chunks/{name}", get_chunk_file),
 ]

@@ -25,8 +25,8 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Static("Auralis — keys", id="help-title")
-            yield Static("\n".join(help_lines()), id="help-keys")
+            yield Static("Auralis — keys", id="help-title", markup=False)
+            yield Static("\n".join(help_lines()), id="help-keys", markup=False)
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

@@ -1,21 +1,14 @@
-"""List and table widgets with vi-style navigation and no arrow-key scrolling of their own.
-
-The stock widgets bind ←/→ (and Enter) themselves; ours leave them to the app, where they
-seek and play, as in cmus.
-"""
+"""A table of tracks with vi-style keys; tags go in as ``Text``, so they are never markup."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import DataTable, OptionList
+from rich.text import Text
+from textual.widgets import DataTable
 
 from auralis_tui.app.keys import NAVIGATION_KEYS, bindings
 from auralis_tui.format import duration_text, fingerprint_mark, track_title
-
-
-class NavOptionList(OptionList, inherit_bindings=False):
-    BINDINGS = bindings(NAVIGATION_KEYS)
 
 
 class TrackTable(DataTable[Any], inherit_bindings=False):
@@ -41,11 +34,11 @@ class TrackTable(DataTable[Any], inherit_bindings=False):
             number = "▶" if position == marker_index else str(track.get("track_no") or "")
             self.add_row(
                 number,
-                track_title(track),
+                Text(track_title(track)),
                 duration_text(track.get("duration_seconds")),
                 fingerprint_mark(track.get("fingerprint_status")),
-                track.get("artist") or "",
-                track.get("album") or "",
+                Text(track.get("artist") or ""),
+                Text(track.get("album") or ""),
                 key=str(position),
             )
         if tracks:

@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from mutagen.flac import FLAC
 from auralis_server.library.models import Fingerprint, Track, close_database, open_database
 from auralis_server.library.scanner import Scanner, ScanProgress
 from tests.conftest import write_audio
-from tests.server.bad_files import BAD_FILES, write_bad_files
+from tests.server.library.bad_files import BAD_FILES, write_bad_files
 
 
 @pytest.fixture
@@ -174,7 +175,7 @@ def test_permission_denied_when_root_lacks_dac_override(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=120,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=Path(__file__).resolve().parents[3],
     )
     assert result.returncode == 0, result.stderr
     assert "6 files" in result.stdout and "5 unreadable" in result.stdout
@@ -185,3 +186,17 @@ def test_permission_denied_when_root_lacks_dac_override(tmp_path: Path) -> None:
         assert locked.fingerprint_status == "error"
     finally:
         close_database()
+
+
+def test_a_fifo_named_like_audio_is_passed_over_not_waited_on(db: Path, tmp_path: Path) -> None:
+    """Opening a FIFO blocks until a writer comes; the scan must not hang on one."""
+    music = tmp_path / "music"
+    write_audio(music / "real.wav", 1.0, 22050)
+    os.mkfifo(music / "pipe.wav")
+    outcome: list[ScanProgress] = []
+    scan = threading.Thread(target=lambda: outcome.append(Scanner([music]).run()), daemon=True)
+    scan.start()
+    scan.join(60)
+    assert outcome, "the scan hung on the FIFO"
+    assert (outcome[0].state, outcome[0].added) == ("finished", 1)
+    assert [track.path for track in Track.select()] == [str(music / "real.wav")]

@@ -22,7 +22,7 @@ from auralis_server.streaming.renderer import MasteringRenderer, RenderSettings
 from shared.geometry import ChunkGeometry
 from shared.presets import PRESETS
 from tests.conftest import require_audio_fixture
-from tests.dsp import mastering_signals as signals
+from tests.server.mastering import mastering_signals as signals
 
 DRASCULA_TRACK = Path("/usr/share/scummvm/drascula/audio/track29.ogg")
 RATE = signals.RATE_HZ

@@ -1,0 +1,165 @@
+"""Numbered schema migrations, run by ``open_database`` at start-up in one transaction (SPEC §3).
+
+Version 1 is the schema Auralis 0.1.0 released (kept verbatim in
+``tests/server/fixtures/schema_0_1_0.sql``). 0.1.0 wrote no version, so a database holding its
+tables and no ``schema_version`` table is at version 1.
+
+Changing ``models.py`` means appending a `Migration` with the next number that brings a
+database of the previous version to the models' shape: ``playhouse.migrate`` operations on the
+migrator it is given, or a frozen copy of a new model passed to ``create_tables`` — never the
+live models, which will have moved on by the time an old database meets the step. A fresh
+database is created from the models and stamped with the newest version; a test proves both
+roads lead to the same schema. Any difference between SQLite and PostgreSQL stays in the
+dialect branches of `_one_writer`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import peewee
+from playhouse.migrate import SchemaMigrator
+
+from auralis_server.config import ConfigError
+
+log = logging.getLogger("auralis.library")
+
+RELEASED_0_1_0 = 1
+"""The version of a database made by 0.1.0, which recorded none."""
+RELEASED_0_1_0_TABLES = ("track", "fingerprint")
+
+_PG_LOCK_KEY = 0x6175_7261_6C69_73  # "auralis": one migrating server per PostgreSQL database
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step: brings a database at ``version - 1`` to ``version``."""
+
+    version: int
+    description: str
+    apply: Callable[[SchemaMigrator], None]
+
+
+MIGRATIONS: tuple[Migration, ...] = ()
+"""Every step after 0.1.0's schema, in order. The models have not changed since 0.1.0."""
+
+
+class SchemaError(ConfigError):
+    """The database cannot be brought to this code's schema; the message is one line."""
+
+
+class DatabaseTooNew(SchemaError):
+    """A newer Auralis has upgraded this database; this code must not touch it."""
+
+
+class MigrationFailed(SchemaError):
+    """A step raised; the transaction rolled back, so the database is as it was."""
+
+
+class SchemaVersion(peewee.Model):
+    """The one row naming the version the schema is at."""
+
+    version = peewee.IntegerField()
+
+    class Meta:
+        table_name = "schema_version"
+        primary_key = False
+
+
+def latest_version(steps: Sequence[Migration] = MIGRATIONS) -> int:
+    """The version this code's models are at."""
+    expected = list(range(RELEASED_0_1_0 + 1, RELEASED_0_1_0 + 1 + len(steps)))
+    if [step.version for step in steps] != expected:
+        raise ValueError(f"migration versions must run {expected}, one step each")
+    return steps[-1].version if steps else RELEASED_0_1_0
+
+
+def schema_version(db: peewee.Database) -> int | None:
+    """The version ``db`` is at, or None when it holds none of the library's tables."""
+    if db.table_exists(SchemaVersion._meta.table_name):
+        with db.bind_ctx((SchemaVersion,)):
+            versions = [row.version for row in SchemaVersion.select()]
+        if len(versions) != 1:
+            raise SchemaError(f"schema_version holds {len(versions)} rows instead of one")
+        return versions[0]
+    if any(db.table_exists(table) for table in RELEASED_0_1_0_TABLES):
+        return RELEASED_0_1_0
+    return None
+
+
+def migrate(
+    db: peewee.Database,
+    models: Sequence[type[peewee.Model]],
+    steps: Sequence[Migration] = MIGRATIONS,
+) -> int:
+    """Bring ``db`` to the newest version in one transaction and return that version.
+
+    An empty database gets ``models``' tables; an older one runs the steps it lacks; a newer
+    one raises `DatabaseTooNew` and a failing step `MigrationFailed`, both leaving it untouched.
+    """
+    latest = latest_version(steps)
+    with db.bind_ctx((SchemaVersion,)):
+        if SchemaVersion.table_exists() and schema_version(db) == latest:
+            return latest  # the usual start: nothing to lock, nothing to write
+    with _one_writer(db), db.bind_ctx((SchemaVersion,)):
+        found = schema_version(db)  # again: another server may have migrated meanwhile
+        if found is None:
+            db.create_tables(models)
+        elif found > latest:
+            raise DatabaseTooNew(
+                f"the library database is at schema version {found}, newer than this "
+                f"Auralis understands ({latest}); upgrade Auralis to use it"
+            )
+        else:
+            _run_steps(db, [step for step in steps if step.version > found], found)
+        if not SchemaVersion.table_exists():
+            SchemaVersion.create_table()
+            SchemaVersion.insert(version=latest).execute()
+        elif found != latest:
+            SchemaVersion.update(version=latest).execute()
+    if found != latest:
+        log.info("library schema: version %s -> %d", found or "(new)", latest)
+    return latest
+
+
+def _run_steps(db: peewee.Database, pending: Sequence[Migration], found: int) -> None:
+    migrator = SchemaMigrator.from_database(db)
+    for step in pending:
+        try:
+            step.apply(migrator)
+        except Exception as exc:
+            raise MigrationFailed(
+                f"migration {step.version} ({step.description}) failed: {exc}; "
+                f"the library database is unchanged at schema version {found}"
+            ) from exc
+
+
+@contextlib.contextmanager
+def _one_writer(db: peewee.Database) -> Iterator[None]:
+    """One transaction that no other server migrates alongside, and that keeps every row.
+
+    SQLite: an immediate (write-locked) transaction with foreign keys off, since a table
+    rebuild drops the old table and a cascading foreign key would delete the rows that
+    point at it; the pragma only changes outside a transaction, and the keys are checked
+    before commit instead. PostgreSQL: a transaction-scoped advisory lock.
+    """
+    if isinstance(db, peewee.SqliteDatabase):
+        foreign_keys = db.pragma("foreign_keys")
+        db.pragma("foreign_keys", 0)
+        try:
+            with db.atomic("IMMEDIATE"):
+                yield
+                if db.execute_sql("PRAGMA foreign_key_check").fetchone() is not None:
+                    raise SchemaError("the migration left rows whose foreign key points nowhere")
+        finally:
+            db.pragma("foreign_keys", foreign_keys)
+    elif isinstance(db, peewee.PostgresqlDatabase):
+        with db.atomic():
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_LOCK_KEY,))
+            yield
+    else:
+        with db.atomic():
+            yield
