@@ -35,6 +35,10 @@ class ServerUnreachable(ClientError):
     pass
 
 
+class TrackUnavailable(ClientError):
+    """The server has no playable audio for a track now (deleted, changed, unreadable)."""
+
+
 @dataclass(frozen=True)
 class StreamRequest:
     track_id: int
@@ -213,4 +217,5 @@ def _raise_for_status(response: httpx.Response) -> None:
         detail = response.json().get("detail") or response.reason_phrase
     except ValueError:
         detail = response.text.strip()[:200] or response.reason_phrase
-    raise ClientError(f"server said {response.status_code}: {detail}")
+    kind = TrackUnavailable if response.status_code in (404, 410, 422) else ClientError
+    raise kind(f"server said {response.status_code}: {detail}")

@@ -29,6 +29,7 @@ def _tui(args: argparse.Namespace) -> int:
     from auralis_tui.engine.outputs import SoundDeviceOutput, require_portaudio
     from auralis_tui.engine.player import PlaybackSettings
     from auralis_tui.engine.session import Session
+    from auralis_tui.native_stderr import divert_native_stderr
 
     settings = _settings(args)
 
@@ -37,6 +38,7 @@ def _tui(args: argparse.Namespace) -> int:
             await client.get_json("/api/tracks", limit=1)
 
     asyncio.run(check())
+    divert_native_stderr()  # ALSA/PortAudio diagnostics would draw over the TUI
     require_portaudio()
     client = AuralisClient(settings.server, settings.token, retry_delays_s=PATIENT_RETRY_DELAYS_S)
     session = Session(

@@ -20,6 +20,7 @@ def requested(words: list[str]) -> list[int] | str:
 async def run(client: AuralisClient, settings: ClientSettings, args: argparse.Namespace) -> int:
     from auralis_tui.engine.outputs import SoundDeviceOutput
     from auralis_tui.engine.player import PlaybackSettings, Player
+    from auralis_tui.native_stderr import divert_native_stderr
 
     wanted = requested(args.what)
     if isinstance(wanted, str):
@@ -27,6 +28,7 @@ async def run(client: AuralisClient, settings: ClientSettings, args: argparse.Na
         if not wanted:
             print("auralis: no track matches", file=sys.stderr)
             return 1
+    divert_native_stderr()  # ALSA's "underrun occurred" lines go to the client log
     output = SoundDeviceOutput(settings.device)
     player = Player(
         client,

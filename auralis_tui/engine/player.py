@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from auralis_tui.api import AuralisClient, ClientError, StreamRequest
+from auralis_tui.api import AuralisClient, ClientError, StreamRequest, TrackUnavailable
 from auralis_tui.engine.joiner import ChunkJoiner, equal_power
 from auralis_tui.engine.outputs import Output
 from auralis_tui.engine.ring_buffer import RingBuffer, Samples
@@ -25,6 +25,8 @@ log = logging.getLogger("auralis.player")
 _POLL_S = 0.005
 # A switch never rewrites audio the device may take within this many frames.
 _SWITCH_SAFETY_FRAMES = 8192
+# `previous` restarts the playing track once this far in, as cmus and most players do.
+RESTART_AFTER_S = 3.0
 
 
 @dataclass
@@ -38,6 +40,7 @@ class PlaybackReport:
     frames_played: int = 0
     underruns: int = 0
     tracks: list[int] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # tracks cut short, and why
 
 
 @dataclass
@@ -92,6 +95,11 @@ class Player:
         self._current: _Current | None = None  # the track being fed
         self._timeline: list[_Current] = []  # recently fed tracks, oldest first
         self._jump: tuple[int, float] | None = None  # (queue index, start seconds) to go to
+        # The latest jump's target until its track is set up: what the listener hears next,
+        # so a second seek or skip in the same batch counts from it, not from the old buffer.
+        self._target: tuple[int, float] | None = None
+        self._stopping = False
+        self.notice: str | None = None  # the last track problem, one line for the bar
         self._tracks: dict[int, dict[str, Any]] = {}
         self._feeder: asyncio.Task[None] | None = None
 
@@ -160,11 +168,11 @@ class Player:
         self.ring.volume = self._volume
         self._rate_hz, self._started, self._timeline = rate_hz, False, []
         index, offset_s = start_index, start_s
-        self._jump = None
-        while True:
+        self._jump, self._target, self._stopping = None, None, False
+        while not self._stopping:
             if self._jump is not None:  # a jump brought a lingering loop back
                 (index, offset_s), self._jump = self._jump, None
-            while 0 <= index < len(self.queue):
+            while 0 <= index < len(self.queue) and not self._stopping:
                 if self._jump is not None:  # asked for while the last track was being set up
                     (index, offset_s), self._jump = self._jump, None
                     continue
@@ -186,12 +194,24 @@ class Player:
                 fade = round(self.crossfade_s * rate_hz) if index < len(self.queue) - 1 else 0
                 self._current = _Current(index, track_id, shape, fade)
                 self._timeline = [*self._timeline[-3:], self._current]
+                self._target = None  # the track is set up: the timeline knows where it plays
                 start_frame = min(max(0, round(offset_s * rate_hz)), shape.total_frames - 1)
-                await self._run_feeder(start_frame, ChunkJoiner())
-                if self._jump is not None:
+                try:
+                    await self._run_feeder(start_frame, ChunkJoiner())
+                except TrackUnavailable as exc:
+                    # Deleted or rewritten while playing: what is buffered plays out, and
+                    # the queue goes on with the next track.
+                    self.notice = f"track {track_id} stopped early: {exc}"
+                    report.problems.append(self.notice)
+                    log.warning("%s", self.notice)
+                    index, offset_s = index + 1, 0.0
+                    continue
+                if self._jump is not None or self._stopping:
                     continue
                 report.tracks.append(track_id)
                 index, offset_s = index + 1, 0.0
+            if self._stopping:
+                break
             if self._held is not None:
                 await self._write(self._held)
                 self._held = None
@@ -201,7 +221,7 @@ class Player:
             if not linger:
                 break
             # Stay until the device has played it all, or a jump brings the loop back.
-            while self._jump is None and self.ring.available_frames:
+            while self._jump is None and not self._stopping and self.ring.available_frames:
                 await asyncio.sleep(_POLL_S)
             if self._jump is None:
                 break
@@ -219,7 +239,7 @@ class Player:
             try:
                 await feeder
             except asyncio.CancelledError:
-                if self._feeder is feeder and self._jump is None:
+                if self._feeder is feeder and self._jump is None and not self._stopping:
                     raise  # cancelled from outside, not replaced
             if self._feeder is feeder:
                 return
@@ -258,8 +278,29 @@ class Player:
                 return entry
         return self._timeline[0] if self._timeline else None
 
+    def _pending_target(self) -> NowPlaying | None:
+        """Where the latest jump will play from, once its track's metadata is known."""
+        if self._target is None:
+            return None
+        index, start_s = self._target
+        geometry = _geometry(self._tracks.get(self.queue[index], {}))
+        if geometry is None:
+            return None
+        start = min(max(0, round(start_s * geometry.sample_rate_hz)), geometry.total_frames - 1)
+        return NowPlaying(
+            index,
+            self.queue[index],
+            start,
+            geometry.total_frames,
+            geometry.sample_rate_hz,
+            geometry.chunk_frames,
+        )
+
     @property
     def now_playing(self) -> NowPlaying | None:
+        """What the device is taking now, or, while a jump is pending, where it will start."""
+        if self._target is not None:
+            return self._pending_target()
         entry = self._playing()
         if entry is None or self.ring is None:
             return None
@@ -331,23 +372,53 @@ class Player:
         self._held = None
         self.ring.clear()
         self.ring.end_of_stream = False
-        self._jump = (index, start_s)
+        self._jump = self._target = (index, start_s)
         if self._feeder is not None:
             self._feeder.cancel()  # a feeder already done ignores this; the loop sees the jump
 
+    def stop(self) -> None:
+        """End the run now: drop what is buffered; ``play`` returns."""
+        if self.ring is None:
+            return
+        self._held, self._jump, self._target, self._stopping = None, None, None, True
+        self.ring.clear()
+        self.ring.end_of_stream = True
+        if self._feeder is not None:
+            self._feeder.cancel()
+
     def skip(self, step: int) -> None:
-        """Next (+1) or previous (-1) track, relative to the one playing."""
+        """Next (+1) or previous (-1) track, relative to the one heard (or about to be).
+
+        Next on the last track stops. Previous restarts the track once ``RESTART_AFTER_S``
+        of it has played, and goes to the track before only within those first seconds.
+        """
+        now = self.now_playing
+        if now is None:
+            return
+        if step > 0:
+            if now.index + step >= len(self.queue):
+                self.stop()
+            else:
+                self.jump(now.index + step)
+        elif now.position_frame >= RESTART_AFTER_S * now.rate_hz or now.index == 0:
+            self.jump(now.index, 0.0)
+        else:
+            self.jump(max(0, now.index + step))
+
+    def seek_by(self, delta_s: float) -> None:
+        """Move by ``delta_s`` from where the listener is, or from a seek still pending."""
         now = self.now_playing
         if now is not None:
-            self.jump(min(max(0, now.index + step), len(self.queue) - 1))
+            self._seek_in(now, now.position_frame / now.rate_hz + delta_s)
 
     async def seek(self, seconds: float) -> None:
         """Drop what is buffered and play the playing track from ``seconds``."""
         now = self.now_playing
-        if now is None:
-            return
-        target_s = min(max(0.0, seconds), (now.total_frames - 1) / now.rate_hz)
-        self.jump(now.index, target_s)
+        if now is not None:
+            self._seek_in(now, seconds)
+
+    def _seek_in(self, now: NowPlaying, seconds: float) -> None:
+        self.jump(now.index, min(max(0.0, seconds), (now.total_frames - 1) / now.rate_hz))
 
     async def change_settings(self, preset: str, intensity: float) -> None:
         """Apply a preset/intensity from the next chunk boundary not yet playing."""

@@ -26,6 +26,9 @@ class RingBuffer:
         self.end_of_stream = False  # set by the producer after its last write
         self.paused = False  # consumer plays silence and keeps its place
         self.volume = 1.0  # linear gain the consumer applies as it reads
+        # Until the producer's first write after a start or a clear, silence is expected:
+        # the consumer plays it without counting underruns (a seek is not starvation).
+        self.holding = True
 
     @property
     def read_position(self) -> int:
@@ -48,6 +51,8 @@ class RingBuffer:
         self._data[start : start + first] = samples[:first]
         self._data[: count - first] = samples[first:count]
         self._written += count
+        if count:
+            self.holding = False
         return count
 
     def read_into(self, out: Samples) -> int:
@@ -69,7 +74,7 @@ class RingBuffer:
             out[:count] *= volume  # in place: no allocation on the audio thread
         if count < wanted:
             out[count:] = 0.0
-            if not self.end_of_stream:
+            if not self.end_of_stream and not self.holding:
                 self.underruns += 1
         self._read += count
         return count
@@ -80,4 +85,5 @@ class RingBuffer:
         The consumer's position is only ever written by the consumer, so the producer asks
         it to skip ahead instead of moving it. Until the next read, nothing is free to write.
         """
+        self.holding = True
         self._skip_to = self._written

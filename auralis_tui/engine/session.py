@@ -110,11 +110,8 @@ class Session:
             self.player.skip(step)
 
     async def seek_by(self, delta_s: float) -> None:
-        player = self.player
-        now = player.now_playing if player is not None and self.active else None
-        if player is None or now is None:
-            return
-        await player.seek(now.position_frame / now.rate_hz + delta_s)
+        if self.player is not None and self.active:
+            self.player.seek_by(delta_s)
 
     def change_volume(self, step: float) -> None:
         self.volume = round(min(1.0, max(0.0, self.volume + step)), 2)
@@ -167,5 +164,5 @@ class Session:
             player.buffered_chunks,
             player.underruns,
             self.client.retry_attempt,
-            self.error,
+            self.error or player.notice,
         )

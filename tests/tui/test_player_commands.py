@@ -1,0 +1,178 @@
+"""Player commands given fast and at awkward moments, through a real server and the capture output.
+
+Each test plays real renders and compares what the device took against the server's own
+render of the expected segments, so a seek that lands elsewhere or a skip that restarts
+the wrong track shows up as different samples, not as a timing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import numpy as np
+
+from auralis_server.library.scanner import Scanner
+from auralis_tui.api import AuralisClient
+from auralis_tui.engine.outputs import BLOCK_FRAMES, CaptureOutput
+from auralis_tui.engine.player import PlaybackReport, Player
+from tests.conftest import LiveServer, write_audio
+from tests.server.conftest import Library
+from tests.tui.test_player import TOLERANCE, _render
+
+RATE = 44100
+
+
+def _tracks(library: Library, *seconds: float) -> tuple[list[Path], list[int]]:
+    paths = [library.music / f"t{index}.wav" for index in range(len(seconds))]
+    for index, (path, length_s) in enumerate(zip(paths, seconds, strict=True)):
+        write_audio(path, length_s, RATE, seed=40 + index)
+    Scanner([library.music], workers=1).run()
+    return paths, [library.track_id(path.name) for path in paths]
+
+
+def _run(
+    server: LiveServer,
+    ids: list[int],
+    start_index: int,
+    when_s: float,
+    action: Callable[[Player], Awaitable[None]],
+    output: CaptureOutput | None = None,
+) -> tuple[np.ndarray, PlaybackReport, list[int]]:
+    """Play ``ids`` from ``start_index``; once the play head passes ``when_s``, run ``action``.
+
+    Returns what the device took, the report, and the play-head frame seen at the action.
+    """
+    # Paced at 4× real time, so the play head is where the test acts, however loaded the machine.
+    output = output or CaptureOutput(realtime=True, speed=4.0)
+    seen: list[int] = []
+
+    async def run() -> PlaybackReport:
+        async with AuralisClient(server.url) as client:
+            player = Player(client, output, prefetch_chunks=2)
+            task = asyncio.create_task(player.play(ids, start_index=start_index, linger=True))
+            while (player.position_frame or 0) < when_s * RATE and not task.done():
+                await asyncio.sleep(0.0005)
+            seen.append(player.position_frame or 0)
+            await action(player)
+            report = await asyncio.wait_for(task, 120)
+        output.stop()
+        return report
+
+    report = asyncio.run(run())
+    return output.samples, report, seen
+
+
+def _tail_matches(played: np.ndarray, render: np.ndarray, target: int) -> bool:
+    tail = len(render) - target
+    return len(played) >= tail and float(np.abs(played[-tail:] - render[target:]).max()) < TOLERANCE
+
+
+def test_two_seeks_in_one_batch_add_up_from_the_first_target(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    """→ → pressed faster than the player catches up: +10 s from where the first one began."""
+    server = live_server(library.app())
+    paths, ids = _tracks(library, 30.0)
+
+    async def two_seeks(player: Player) -> None:
+        player.seek_by(5.0)
+        player.seek_by(5.0)
+
+    played, _, seen = _run(server, ids, 0, 1.0, two_seeks)
+    render = _render(paths[0]).astype(np.float32)
+    expected = seen[0] + 10 * RATE
+    # The device thread moves the head between our reading and the first seek: one block at most.
+    landed = [
+        target
+        for target in range(expected - 2 * BLOCK_FRAMES, expected + 2 * BLOCK_FRAMES + 1)
+        if _tail_matches(played, render, target)
+    ]
+    assert landed, "the second seek did not continue from the first one's target"
+
+
+def test_next_on_the_last_track_stops_instead_of_restarting_it(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    server = live_server(library.app())
+    paths, ids = _tracks(library, 6.0, 25.0)
+
+    async def next_track(player: Player) -> None:
+        player.skip(1)
+
+    played, _, seen = _run(server, ids, 1, 2.0, next_track)
+    render = _render(paths[1]).astype(np.float32)
+    assert seen[0] <= len(played) < len(render)  # stopped part-way: nothing restarted
+    assert float(np.abs(played - render[: len(played)]).max()) < TOLERANCE
+
+
+def test_previous_after_three_seconds_restarts_the_track(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    server = live_server(library.app())
+    paths, ids = _tracks(library, 6.0, 12.0)
+
+    async def previous(player: Player) -> None:
+        player.skip(-1)
+
+    played, _, seen = _run(server, ids, 1, 3.5, previous)
+    first, second = (_render(path).astype(np.float32) for path in paths)
+    assert seen[0] >= 3.5 * RATE
+    assert _tail_matches(played, second, 0)  # the second track again, from its start
+    assert len(played) < len(first) + len(second)  # and the first track never played
+
+
+def test_previous_within_three_seconds_goes_to_the_previous_track(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    server = live_server(library.app())
+    paths, ids = _tracks(library, 6.0, 12.0)
+
+    async def previous(player: Player) -> None:
+        player.skip(-1)
+
+    output = CaptureOutput(realtime=True, speed=3.0)  # paced, so the head is still early
+    played, _, seen = _run(server, ids, 1, 0.5, previous, output)
+    first, second = (_render(path).astype(np.float32) for path in paths)
+    assert seen[0] < 3 * RATE
+    both = np.concatenate([first, second])
+    assert _tail_matches(played, both, 0)  # the first track, then the second after it
+
+
+def test_a_seek_holds_the_output_instead_of_counting_underruns(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    """The device keeps pulling in real time (×4) while the seek's first chunk renders."""
+    server = live_server(library.app())
+    paths, ids = _tracks(library, 40.0)
+
+    async def seek(player: Player) -> None:
+        await player.seek(30.0)
+
+    output = CaptureOutput(realtime=True, speed=4.0)
+    played, report, _ = _run(server, ids, 0, 1.0, seek, output)
+    render = _render(paths[0]).astype(np.float32)
+    assert _tail_matches(played, render, 30 * RATE)
+    assert report.underruns == 0
+
+
+def test_a_track_deleted_while_playing_plays_out_its_buffer_and_the_queue_goes_on(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    server = live_server(library.app())
+    paths, ids = _tracks(library, 60.0, 6.0)
+    first, second = (_render(path).astype(np.float32) for path in paths)
+
+    async def delete(player: Player) -> None:
+        paths[0].unlink()
+
+    output = CaptureOutput(realtime=True, speed=4.0)
+    played, report, _ = _run(server, ids, 0, 1.0, delete, output)
+    heard_of_first = len(played) - len(second)
+    chunk_frames = 10 * RATE
+    assert heard_of_first > 0 and heard_of_first % chunk_frames == 0  # whole buffered chunks
+    assert float(np.abs(played[:heard_of_first] - first[:heard_of_first]).max()) < TOLERANCE
+    assert _tail_matches(played, second, 0)
+    assert report.tracks == [ids[1]] and len(report.problems) == 1
+    assert f"track {ids[0]}" in report.problems[0] and "422" in report.problems[0]
