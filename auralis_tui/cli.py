@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 
 from auralis_tui.api import AuralisClient, ClientError
@@ -68,8 +69,14 @@ async def _run(args: argparse.Namespace) -> int:
         return await fetch.run(client, settings, args)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM unwinds like Ctrl-C, so a half-written fetch removes its temporary file."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_arguments(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         status = _tui(args) if args.command is None else asyncio.run(_run(args))
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
@@ -82,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"auralis: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        return 130
+        return 130  # Ctrl-C or SIGTERM; either way nothing half-written is left
 
 
 if __name__ == "__main__":

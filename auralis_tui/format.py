@@ -15,7 +15,12 @@ def duration_text(seconds: float | None) -> str:
 
 def track_title(track: dict[str, Any]) -> str:
     """The title, with the file name standing in for a missing one."""
-    return track.get("title") or str(track.get("path", "")).rsplit("/", 1)[-1]
+    return field_text(track.get("title") or str(track.get("path", "")).rsplit("/", 1)[-1])
+
+
+def tag_text(track: dict[str, Any], name: str) -> str:
+    """A tag as one line of text ("" when missing): tags may hold tabs and line breaks."""
+    return field_text(track.get(name) or "")
 
 
 _MARKS = {"complete": "●", "processing": "◐", "pending": "○", "error": "✗"}

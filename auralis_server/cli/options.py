@@ -17,6 +17,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -149,11 +150,14 @@ def require_library_dir(settings: Settings) -> None:
 
 def progress_bar(label: str, *extra: ProgressColumn) -> Progress:
     """The transient bar `scan` and `fingerprint` draw while they work."""
+    console = Console(stderr=True)  # stdout carries only the summary, for scripts
     return Progress(
         TextColumn(label),
         BarColumn(),
         MofNCompleteColumn(),
         *extra,
         TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal,  # no bar, and no stray newline, in a pipe
         transient=True,
     )

@@ -10,13 +10,17 @@ from auralis_tui.fetch import fetch_track
 
 
 async def run(client: AuralisClient, settings: ClientSettings, args: argparse.Namespace) -> int:
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    console = Console(stderr=True)  # stdout carries only the result, for scripts
     with Progress(
         TextColumn(f"track {args.track_id}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal,  # no bar, and no stray newline, in a pipe
         transient=True,
     ) as bar:
         task = bar.add_task("fetch", total=None)

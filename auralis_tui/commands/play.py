@@ -43,7 +43,10 @@ async def run(client: AuralisClient, settings: ClientSettings, args: argparse.Na
         await asyncio.sleep(0.2)  # let the device play out its last block
     finally:
         output.stop()
-    rate_hz = max(1, (await client.track(wanted[0]))["sample_rate_hz"])
-    seconds = report.frames_played / rate_hz
-    print(f"auralis: played {seconds:.1f} s, {report.underruns} underruns", file=sys.stderr)
+    for problem in report.problems:
+        print(f"auralis: {problem}", file=sys.stderr)
+    print(
+        f"auralis: played {report.seconds_played:.1f} s, {report.underruns} underruns",
+        file=sys.stderr,
+    )
     return 0

@@ -32,6 +32,7 @@ class CaptureOutput:
 
     def __init__(self, realtime: bool = False, speed: float = 1.0) -> None:
         self.blocks: list[Samples] = []
+        self.starts: list[tuple[int, int]] = []  # (block index, rate) where each start began
         self.realtime = realtime
         self.speed = speed
         self._stop = threading.Event()
@@ -39,6 +40,7 @@ class CaptureOutput:
         self.first_sample_at: float | None = None
 
     def start(self, ring: RingBuffer, rate_hz: int) -> None:
+        self.starts.append((len(self.blocks), rate_hz))
         self._stop.clear()
         self._thread = threading.Thread(target=self._pull, args=(ring, rate_hz), daemon=True)
         self._thread.start()
@@ -69,6 +71,16 @@ class CaptureOutput:
     def wait(self, timeout_s: float = 60) -> None:
         if self._thread is not None:
             self._thread.join(timeout_s)
+
+    @property
+    def segments(self) -> list[tuple[int, Samples]]:
+        """(rate, samples) of each time the device was opened: one per stream format run."""
+        bounds = [first for first, _ in self.starts[1:]] + [len(self.blocks)]
+        return [
+            (rate_hz, np.concatenate(self.blocks[first:last]))
+            for (first, rate_hz), last in zip(self.starts, bounds, strict=True)
+            if last > first
+        ]
 
     @property
     def samples(self) -> Samples:
@@ -115,6 +127,8 @@ class SoundDeviceOutput:
             self._stream.start()
         except sounddevice.PortAudioError as exc:
             raise ClientError(f"cannot open the audio output: {exc}") from None
+        except ValueError as exc:  # sounddevice's word for a device name that matches nothing
+            raise ClientError(f"{exc}; `auralis devices` lists the outputs") from None
 
     def stop(self) -> None:
         if self._stream is not None:

@@ -38,6 +38,7 @@ class PlaybackSettings:
 @dataclass
 class PlaybackReport:
     frames_played: int = 0
+    seconds_played: float = 0.0
     underruns: int = 0
     tracks: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # tracks cut short, and why
@@ -157,17 +158,16 @@ class Player:
         """
         report = PlaybackReport()
         self.queue = list(track_ids)
-        first = await self._track(track_ids[start_index])
+        index, first = await self._first_playable(start_index, report)
+        if first is None:
+            raise ClientError("; ".join(report.problems) or "nothing to play")
         geometry = _geometry(first)
-        if geometry is None:
-            raise ClientError(
-                f"track {track_ids[start_index]} is not playable: {first.get('error')}"
-            )
+        assert geometry is not None
         rate_hz, channels = geometry.sample_rate_hz, first["channels"]
         self.ring = RingBuffer(geometry.chunk_frames * (self.prefetch_chunks + 1), channels)
         self.ring.volume = self._volume
         self._rate_hz, self._started, self._timeline = rate_hz, False, []
-        index, offset_s = start_index, start_s
+        offset_s = start_s if index == start_index else 0.0
         self._jump, self._target, self._stopping = None, None, False
         while not self._stopping:
             if self._jump is not None:  # a jump brought a lingering loop back
@@ -177,18 +177,16 @@ class Player:
                     (index, offset_s), self._jump = self._jump, None
                     continue
                 track_id = self.queue[index]
-                track = await self._track(track_id)
-                shape = _geometry(track)
-                if (
-                    shape is None
-                    or shape.sample_rate_hz != rate_hz
-                    or track["channels"] != channels
-                ):
-                    log.warning(
-                        "track %d skipped: not playable in the same stream format", track_id
-                    )
+                track = await self._playable(track_id, report)
+                shape = _geometry(track) if track is not None else None
+                if track is None or shape is None:
                     index, offset_s = index + 1, 0.0
                     continue
+                if (shape.sample_rate_hz, track["channels"]) != (rate_hz, channels):
+                    # Another stream format: the device is reopened at this track boundary
+                    # once it has played what it has (gapless holds between same formats).
+                    await self._reopen(shape, track["channels"], report)
+                    rate_hz, channels = shape.sample_rate_hz, track["channels"]
                 if self._jump is not None:
                     continue
                 fade = round(self.crossfade_s * rate_hz) if index < len(self.queue) - 1 else 0
@@ -225,9 +223,57 @@ class Player:
                 await asyncio.sleep(_POLL_S)
             if self._jump is None:
                 break
-        report.frames_played = self.ring._written
-        report.underruns = self.ring.underruns
+        self._account(report)
         return report
+
+    async def _playable(self, track_id: int, report: PlaybackReport) -> dict[str, Any] | None:
+        """The track's metadata if it can be played; else None, and the reason is reported."""
+        try:
+            track = await self._track(track_id)
+        except TrackUnavailable as exc:
+            reason = str(exc)
+        else:
+            if _geometry(track) is not None:
+                return track
+            reason = f"not playable: {track.get('error')}"
+        self.notice = f"track {track_id} skipped: {reason}"
+        report.problems.append(self.notice)
+        log.warning("%s", self.notice)
+        return None
+
+    async def _first_playable(
+        self, start_index: int, report: PlaybackReport
+    ) -> tuple[int, dict[str, Any] | None]:
+        for index in range(start_index, len(self.queue)):
+            track = await self._playable(self.queue[index], report)
+            if track is not None:
+                return index, track
+        return len(self.queue), None
+
+    async def _reopen(self, shape: ChunkGeometry, channels: int, report: PlaybackReport) -> None:
+        """Let the device play out, then a new ring and device stream in the new format."""
+        assert self.ring is not None
+        if self._held is not None:
+            await self._write(self._held)
+            self._held = None
+        self.ring.end_of_stream = True
+        if not self._started and self.ring.available_frames:
+            self._start_output()
+        while self._jump is None and not self._stopping and self.ring.available_frames:
+            await asyncio.sleep(_POLL_S)
+        if self._started:
+            self.output.stop()
+        self._account(report)
+        self.ring = RingBuffer(shape.chunk_frames * (self.prefetch_chunks + 1), channels)
+        self.ring.volume = self._volume
+        self._rate_hz, self._started, self._timeline = shape.sample_rate_hz, False, []
+
+    def _account(self, report: PlaybackReport) -> None:
+        """Add this ring's totals to the report (a run may use one ring per stream format)."""
+        assert self.ring is not None
+        report.frames_played += self.ring._written
+        report.seconds_played += self.ring._written / self._rate_hz
+        report.underruns += self.ring.underruns
 
     async def _run_feeder(self, start_frame: int, joiner: ChunkJoiner) -> None:
         """Feed the current track; a switch replaces the feeder, a jump ends it."""

@@ -37,6 +37,7 @@ def test_fetch_writes_the_whole_track_render(
         "0.7",
     )
     assert result.returncode == 0, result.stderr
+    assert "" not in result.stdout.splitlines()  # the progress bar draws on stderr only
     written, rate = soundfile.read(out, always_2d=True)
     decoded = read_frames(Path(track.path), 0, track.total_frames).astype(np.float64)
     expected = chain.render(decoded, make_plan(plan_inputs(decoded, rate), "warm", 0.7), rate)
@@ -85,3 +86,14 @@ def test_the_tui_with_an_unreachable_server_is_one_line_and_a_failure() -> None:
         assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
         assert result.stderr.startswith("auralis: cannot reach http://127.0.0.1:9")
         assert result.stdout == ""  # the terminal was never taken over
+
+
+def test_an_unknown_output_device_is_one_line_not_a_traceback(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    server = live_server(library.app())
+    track_id = library.track_id("song.wav")
+    result = auralis("--server", server.url, "play", str(track_id), "--device", "nosuch")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("auralis: ") and "nosuch" in last and "auralis devices" in last

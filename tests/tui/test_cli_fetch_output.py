@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import signal
 import stat
+import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import soundfile
 
+from auralis_server.audio.track import TrackAudio
+from auralis_server.streaming.renderer import IdentityRenderer, RenderSettings
+from shared.wire import Samples
 from tests.conftest import LiveServer
 from tests.server.conftest import Library
-from tests.tui.cli_run import auralis
+from tests.tui.cli_run import AURALIS, ROOT, auralis
 
 
 def _one_line_failure(stderr: str, start: str) -> None:
@@ -69,3 +76,42 @@ def test_the_written_file_has_the_mode_the_umask_gives(
     assert stat.S_IMODE(out.stat().st_mode) == mode
     assert [path.name for path in out.parent.iterdir()] == ["mono.flac"]  # no temporary left
     assert soundfile.info(out).frames == len(library.samples["mono.wav"])
+
+
+class _GatedRenderer(IdentityRenderer):
+    """Chunk 0 at once; later chunks wait for the test, so a fetch is caught mid-write."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+
+    def render(self, audio: TrackAudio, chunk_index: int, plan: RenderSettings) -> Samples:
+        if chunk_index > 0:
+            self.gate.wait(60)
+        return super().render(audio, chunk_index, plan)
+
+
+def test_a_fetch_stopped_by_sigterm_leaves_no_partial_file(
+    library: Library, live_server: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    renderer = _GatedRenderer()
+    server = live_server(library.app(renderer))
+    out = tmp_path / "out" / "song.flac"
+    out.parent.mkdir()
+    fetch = subprocess.Popen(
+        [*AURALIS, "--server", server.url, "fetch", str(library.track_id("song.wav")), "-o", str(out)],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list(out.parent.glob(".*.part")) and time.monotonic() < deadline:
+            time.sleep(0.02)  # polling a file another process creates
+        assert list(out.parent.glob(".*.part")), "the fetch never started writing"
+        fetch.send_signal(signal.SIGTERM)
+        _, stderr = fetch.communicate(timeout=60)
+    finally:
+        renderer.gate.set()
+        fetch.kill()
+    assert fetch.returncode == 130 and "Traceback" not in stderr, stderr
+    assert list(out.parent.iterdir()) == []

@@ -27,21 +27,41 @@ ARTIST = "[/x] Closing Tag"
 ALBUM = "[link=file:///etc]Album[/link] [@click=app.quit]"
 
 
-@pytest.fixture
-def bracket_server(
-    tmp_path: Path, settings_for: Callable[..., Settings], live_server: Callable[..., LiveServer]
+def _serve_tagged(
+    tmp_path: Path,
+    settings_for: Callable[..., Settings],
+    live_server: Callable[..., LiveServer],
+    **tags: str,
 ) -> Iterator[LiveServer]:
     music = tmp_path / "music"
     song = music / "song.flac"
     write_audio(song, 12.0, subtype="PCM_16", seed=3)
-    tags = FLAC(song)
-    tags.update(title=TITLE, artist=ARTIST, album=ALBUM, tracknumber="1")
-    tags.save()
+    written = FLAC(song)
+    written.update(tracknumber="1", **tags)
+    written.save()
     settings = settings_for(music)
     open_database(None, settings.sqlite_path)
     Scanner([music], workers=1).run()
     yield live_server(create_app(settings))
     close_database()
+
+
+@pytest.fixture
+def bracket_server(
+    tmp_path: Path, settings_for: Callable[..., Settings], live_server: Callable[..., LiveServer]
+) -> Iterator[LiveServer]:
+    yield from _serve_tagged(
+        tmp_path, settings_for, live_server, title=TITLE, artist=ARTIST, album=ALBUM
+    )
+
+
+@pytest.fixture
+def broken_lines_server(
+    tmp_path: Path, settings_for: Callable[..., Settings], live_server: Callable[..., LiveServer]
+) -> Iterator[LiveServer]:
+    yield from _serve_tagged(
+        tmp_path, settings_for, live_server, title="Ti\ttle", artist="Line\nBreak", album="Alb\tum\nnew"
+    )
 
 
 def drawn(widget: Widget) -> str:
@@ -81,3 +101,19 @@ def test_brackets_in_tags_are_shown_as_written_everywhere(bracket_server: LiveSe
         assert app.is_running  # [@click=app.quit] in a tag is not an action either
 
     run_app(bracket_server.url, script)
+
+
+def test_tabs_and_line_breaks_in_tags_keep_every_row_and_the_bar_on_their_lines(
+    broken_lines_server: LiveServer,
+) -> None:
+    async def script(app: AuralisApp, pilot: object) -> None:
+        await until(lambda: "Line Break" in drawn(app.query_one("#artists")), "the artist")
+        await until(lambda: "Alb um new" in drawn(app.query_one("#albums")), "the album")
+        await until(lambda: "Ti tle" in drawn(app.query_one("#tracks")), "the title")
+        await pilot.press("tab", "tab", "enter")  # type: ignore[attr-defined]
+        await until(lambda: "Ti tle" in bar_text(app), "the bar")
+        first, *rest = bar_text(app).splitlines()
+        assert "Line Break — Alb um new" in first  # the whole now-playing line on one line
+        assert any(line.startswith("vol ") for line in rest)  # the status line still shows
+
+    run_app(broken_lines_server.url, script)

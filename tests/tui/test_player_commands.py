@@ -176,3 +176,65 @@ def test_a_track_deleted_while_playing_plays_out_its_buffer_and_the_queue_goes_o
     assert _tail_matches(played, second, 0)
     assert report.tracks == [ids[1]] and len(report.problems) == 1
     assert f"track {ids[0]}" in report.problems[0] and "422" in report.problems[0]
+
+
+def test_a_queue_of_mixed_formats_plays_every_track_in_order(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    """44.1 kHz stereo, 48 kHz stereo, 96 kHz 24-bit, 22.05 kHz mono: the device is reopened
+    at each format change, and same-format neighbours stay joined without a gap."""
+    formats = [(44100, 2, "PCM_16"), (48000, 2, "PCM_16"), (96000, 2, "PCM_24"), (22050, 1, "PCM_16")]
+    formats += [(22050, 1, "PCM_16"), (44100, 2, "PCM_16")]
+    paths = [library.music / f"m{index}.wav" for index in range(len(formats))]
+    for index, (path, (rate_hz, channels, subtype)) in enumerate(zip(paths, formats, strict=True)):
+        write_audio(path, 2.0 + index * 0.5, rate_hz, channels=channels, subtype=subtype, seed=60 + index)
+    Scanner([library.music], workers=1).run()
+    server = live_server(library.app())
+    output = CaptureOutput()
+
+    async def run() -> PlaybackReport:
+        async with AuralisClient(server.url) as client:
+            return await Player(client, output).play([library.track_id(p.name) for p in paths])
+
+    report = asyncio.run(run())
+    output.wait()
+    renders = [_render(path).astype(np.float32) for path in paths]
+    expected = [
+        (44100, renders[0]),
+        (48000, renders[1]),
+        (96000, renders[2]),
+        (22050, np.concatenate([renders[3], renders[4]])),  # same format: one gapless run
+        (44100, renders[5]),
+    ]
+    segments = output.segments
+    assert [rate for rate, _ in segments] == [rate for rate, _ in expected]
+    for (_, played), (_, render) in zip(segments, expected, strict=True):
+        assert played.shape == render.shape
+        assert float(np.abs(played - render).max()) < TOLERANCE
+    assert len(report.tracks) == len(paths) and report.underruns == 0
+
+
+def test_unplayable_and_missing_tracks_are_skipped_and_the_rest_plays(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    paths, ids = _tracks(library, 3.0)
+    (library.music / "broken.flac").write_bytes(b"fLaC" + bytes(200))
+    Scanner([library.music], workers=1).run()
+    broken_id, missing_id = library.track_id("broken.flac"), 10**9
+    server = live_server(library.app())
+    output = CaptureOutput()
+
+    async def run() -> PlaybackReport:
+        async with AuralisClient(server.url) as client:
+            return await Player(client, output).play([broken_id, ids[0], missing_id])
+
+    report = asyncio.run(run())
+    output.wait()
+    render = _render(paths[0]).astype(np.float32)
+    assert output.samples.shape == render.shape
+    assert float(np.abs(output.samples - render).max()) < TOLERANCE
+    assert report.tracks == [ids[0]]
+    assert [problem.split(":")[0] for problem in report.problems] == [
+        f"track {broken_id} skipped",
+        f"track {missing_id} skipped",
+    ]

@@ -23,6 +23,7 @@ from auralis_tui.app.screens.view import ViewScreen
 from auralis_tui.app.widgets.panes import BrowsePane
 from auralis_tui.app.widgets.search import SearchBar
 from auralis_tui.app.widgets.track_table import TrackTable
+from auralis_tui.format import field_text
 
 ALL = "\x00all"  # the option id of "every artist" / "every album"
 UNTAGGED = "\x00untagged"  # the option id of tracks without the tag (browsed as "all")
@@ -80,7 +81,7 @@ class LibraryScreen(ViewScreen):
             return
         artists = body["artists"]
         entries = [(f"All artists ({sum(a['tracks'] for a in artists)})", ALL)]
-        entries += [(a["name"] or "(no artist)", a["name"] or UNTAGGED) for a in artists]
+        entries += [(field_text(a["name"] or "(no artist)"), a["name"] or UNTAGGED) for a in artists]
         self.artists.show(entries)
 
     @on(OptionList.OptionHighlighted, "#artists")
@@ -102,7 +103,8 @@ class LibraryScreen(ViewScreen):
         entries = [(f"All albums ({sum(a['tracks'] for a in albums)})", ALL)]
         for album in albums:
             year = f" ({album['year']})" if album.get("year") else ""
-            entries.append((f"{album['name'] or '(no album)'}{year}", album["name"] or UNTAGGED))
+            label = field_text(f"{album['name'] or '(no album)'}{year}")
+            entries.append((label, album["name"] or UNTAGGED))
         self.albums.show(entries)
 
     @on(OptionList.OptionHighlighted, "#albums")
@@ -139,7 +141,7 @@ class LibraryScreen(ViewScreen):
         self.catalog.remember(tracks)
         self.tracks.show(tracks)
         shown = f"{len(tracks)} of {body['total']}" if body["total"] > len(tracks) else len(tracks)
-        self.tracks.border_title = Content(f"Tracks · {title} ({shown})")  # plain: tags, query
+        self.tracks.border_title = Content(f"Tracks · {field_text(title)} ({shown})")  # plain: tags, query
 
     @on(TrackTable.RowHighlighted, "#tracks")
     def track_highlighted(self) -> None:

@@ -13,6 +13,7 @@ from auralis_tui.api import ClientError
 from auralis_tui.app.screens.view import ViewScreen
 from auralis_tui.app.widgets.now_playing import eq_text, plan_text
 from auralis_tui.engine.player import PlaybackSettings
+from auralis_tui.format import field_text, tag_text, track_title
 from shared.dimensions import DIMENSION_NAMES
 
 
@@ -56,8 +57,9 @@ def info_lines(
     settings: PlaybackSettings,
 ) -> list[str]:
     lines = [
-        f"{track.get('title') or track['path']}",
-        f"{track['path']}",
+        track_title(track),
+        *(tag_text(track, name) for name in ("artist", "album") if track.get(name)),
+        field_text(track["path"]),
         f"{track['codec']} · {track['sample_rate_hz']} Hz · {track['channels']} ch",
         "",
         f"Mastering: {settings.preset} at {settings.intensity:.1f} — {plan_text(plan)}",

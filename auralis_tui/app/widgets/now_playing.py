@@ -18,7 +18,7 @@ from textual.widget import Widget
 from auralis_tui.api import AuralisClient, ClientError
 from auralis_tui.app.catalog import Catalog, PlanKey
 from auralis_tui.engine.session import Session, Status
-from auralis_tui.format import duration_text, track_title
+from auralis_tui.format import duration_text, tag_text, track_title
 
 REFRESH_S = 0.2
 
@@ -69,7 +69,8 @@ def render_bar(
         duration_s = track.get("duration_seconds") or 0.0
         clock = f"{duration_text(status.position_s)} / {duration_text(duration_s)}"
         title = f"{glyph} {track_title(track)}"
-        where = " — ".join(part for part in (track.get("artist"), track.get("album")) if part)
+        tags = (tag_text(track, "artist"), tag_text(track, "album"))
+        where = " — ".join(part for part in tags if part)
         text.append(title, style="bold")
         if where:
             text.append(f"  {where}", style="dim")

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from auralis_tui.app.keys import NAVIGATION_KEYS, bindings
-from auralis_tui.format import duration_text, fingerprint_mark, track_title
+from auralis_tui.format import duration_text, fingerprint_mark, tag_text, track_title
 
 
 class TrackTable(DataTable[Any], inherit_bindings=False):
@@ -37,8 +37,8 @@ class TrackTable(DataTable[Any], inherit_bindings=False):
                 Text(track_title(track)),
                 duration_text(track.get("duration_seconds")),
                 fingerprint_mark(track.get("fingerprint_status")),
-                Text(track.get("artist") or ""),
-                Text(track.get("album") or ""),
+                Text(tag_text(track, "artist")),
+                Text(tag_text(track, "album")),
                 key=str(position),
             )
         if tracks:
