@@ -28,8 +28,8 @@ def _tui(args: argparse.Namespace) -> int:
     from auralis_tui.api import PATIENT_RETRY_DELAYS_S
     from auralis_tui.app.app import AuralisApp
     from auralis_tui.engine.outputs import SoundDeviceOutput, require_portaudio
-    from auralis_tui.engine.player import PlaybackSettings
     from auralis_tui.engine.session import Session
+    from auralis_tui.engine.types import PlaybackSettings
     from auralis_tui.native_stderr import divert_native_stderr
 
     settings = _settings(args)

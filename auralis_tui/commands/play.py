@@ -19,7 +19,8 @@ def requested(words: list[str]) -> list[int] | str:
 
 async def run(client: AuralisClient, settings: ClientSettings, args: argparse.Namespace) -> int:
     from auralis_tui.engine.outputs import SoundDeviceOutput
-    from auralis_tui.engine.player import PlaybackSettings, Player
+    from auralis_tui.engine.player import Player
+    from auralis_tui.engine.types import PlaybackSettings
     from auralis_tui.native_stderr import divert_native_stderr
 
     wanted = requested(args.what)

@@ -79,6 +79,16 @@ class RingBuffer:
         self._read += count
         return count
 
+    @property
+    def written_frames(self) -> int:
+        """Frames the producer has ever written (less what it truncated)."""
+        return self._written
+
+    def truncate(self, position: int) -> None:
+        """Drop what was written after ``position`` (never what the consumer already took);
+        the producer then writes from there. A preset switch rewrites the future this way."""
+        self._written = max(self.read_position, min(self._written, position))
+
     def clear(self) -> None:
         """Drop what is buffered (seek); called by the producer, applied by the consumer.
 

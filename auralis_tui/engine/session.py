@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from auralis_tui.api import AuralisClient, ClientError
 from auralis_tui.engine.outputs import Output
-from auralis_tui.engine.player import PlaybackSettings, Player
+from auralis_tui.engine.player import Player
+from auralis_tui.engine.types import PlaybackSettings
 from shared.presets import PRESET_NAMES
 
 

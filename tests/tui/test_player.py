@@ -16,7 +16,8 @@ from auralis_server.mastering.plan import make_plan
 from auralis_tui.api import AuralisClient
 from auralis_tui.engine.joiner import equal_power
 from auralis_tui.engine.outputs import CaptureOutput
-from auralis_tui.engine.player import PlaybackReport, PlaybackSettings, Player
+from auralis_tui.engine.player import Player
+from auralis_tui.engine.types import PlaybackReport, PlaybackSettings
 from tests.conftest import LiveServer, write_audio
 from tests.server.conftest import Library
 

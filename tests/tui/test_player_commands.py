@@ -16,7 +16,8 @@ import numpy as np
 from auralis_server.library.scanner import Scanner
 from auralis_tui.api import AuralisClient
 from auralis_tui.engine.outputs import BLOCK_FRAMES, CaptureOutput
-from auralis_tui.engine.player import PlaybackReport, Player
+from auralis_tui.engine.player import Player
+from auralis_tui.engine.types import PlaybackReport
 from tests.conftest import LiveServer, write_audio
 from tests.server.conftest import Library
 from tests.tui.test_player import TOLERANCE, _render
@@ -238,3 +239,82 @@ def test_unplayable_and_missing_tracks_are_skipped_and_the_rest_plays(
         f"track {broken_id} skipped",
         f"track {missing_id} skipped",
     ]
+
+
+def test_a_preset_in_a_tracks_last_chunk_applies_to_the_next_track_already_buffered(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    server = live_server(library.app())
+    paths, ids = _tracks(library, 12.0, 14.0)
+
+    async def bright(player: Player) -> None:
+        await player.change_settings("bright", 1.0)
+
+    played, _, seen = _run(server, ids, 0, 10.5, bright)  # chunk 1 of the first: its last
+    assert seen[0] < 11.5 * RATE  # before the second track's start, with margin
+    first_old = _render(paths[0]).astype(np.float32)
+    second_new = _render(paths[1], "bright").astype(np.float32)
+    assert played.shape[0] == len(first_old) + len(second_new)
+    assert float(np.abs(played[: len(first_old)] - first_old).max()) < TOLERANCE
+    assert float(np.abs(played[len(first_old) :] - second_new).max()) < TOLERANCE
+
+
+def test_a_preset_on_the_last_track_rewrites_its_rest_and_cuts_nothing_short(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    """The whole track is already buffered (linger mode): the switch still lands, at the
+    next chunk boundary, and the track plays to its last frame."""
+    server = live_server(library.app())
+    paths, ids = _tracks(library, 25.0)
+
+    async def bright(player: Player) -> None:
+        await player.change_settings("bright", 1.0)
+
+    played, _, seen = _run(server, ids, 0, 2.0, bright)
+    old = _render(paths[0]).astype(np.float32)
+    new = _render(paths[0], "bright").astype(np.float32)
+    assert seen[0] < 9 * RATE and played.shape == old.shape
+    seam, overlap = 10 * RATE, 4410  # chunk 1 starts there; the old tail fades into it
+    assert float(np.abs(played[:seam] - old[:seam]).max()) < TOLERANCE
+    assert float(np.abs(played[seam + overlap :] - new[seam + overlap :]).max()) < TOLERANCE
+
+
+class _HeldOutput:
+    """A device that takes nothing until the test reads the ring itself, block by block."""
+
+    def start(self, ring: object, rate_hz: int) -> None:
+        self.ring = ring
+
+    def stop(self) -> None:
+        pass
+
+
+def test_short_tracks_buffered_together_are_each_named_while_they_play(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    """Eight 1.5 s tracks fit in the buffer at once; the now-playing track follows the audio."""
+    server = live_server(library.app())
+    _, ids = _tracks(library, *([1.5] * 8))
+    output = _HeldOutput()
+
+    async def run() -> list[tuple[int, int]]:
+        async with AuralisClient(server.url) as client:
+            player = Player(client, output, prefetch_chunks=2)  # type: ignore[arg-type]
+            await player.play(ids)  # returns once everything is written
+            assert player.ring is not None
+            block = np.zeros((BLOCK_FRAMES, 2), dtype=np.float32)
+            named = []
+            while player.ring.available_frames:
+                now = player.now_playing
+                assert now is not None
+                named.append((now.track_id, now.position_frame))
+                player.ring.read_into(block)
+            return named
+
+    named = asyncio.run(run())
+    track_frames = round(1.5 * RATE)
+    expected = [
+        (ids[position // track_frames], position % track_frames)
+        for position in range(0, len(ids) * track_frames, BLOCK_FRAMES)
+    ]
+    assert named == expected

@@ -13,7 +13,8 @@ from auralis_server.library.scanner import Scanner
 from auralis_tui.api import AuralisClient
 from auralis_tui.engine.joiner import equal_gain
 from auralis_tui.engine.outputs import CaptureOutput
-from auralis_tui.engine.player import PlaybackSettings, Player
+from auralis_tui.engine.player import Player
+from auralis_tui.engine.types import PlaybackSettings
 from tests.conftest import LiveServer
 from tests.server.conftest import Library
 from tests.tui.test_player import TOLERANCE, _render

@@ -12,7 +12,7 @@ from textual.widgets import Static
 from auralis_tui.api import ClientError
 from auralis_tui.app.screens.view import ViewScreen
 from auralis_tui.app.widgets.now_playing import eq_text, plan_text
-from auralis_tui.engine.player import PlaybackSettings
+from auralis_tui.engine.types import PlaybackSettings
 from auralis_tui.format import field_text, tag_text, track_title
 from shared.dimensions import DIMENSION_NAMES
 
