@@ -68,6 +68,9 @@ class AuralisClient:
         )
         self._retry_delays_s = retry_delays_s
         self.reconnecting = False  # a stream was interrupted and is being retried
+        # The event stream, always open while the TUI runs, broke: the server is gone, known
+        # at once rather than when the audio buffer runs low and a chunk fetch fails.
+        self.server_lost = False
         self.retry_attempt = 0
 
     async def aclose(self) -> None:
@@ -129,6 +132,7 @@ class AuralisClient:
                 if not source.response.is_success:
                     await source.response.aread()
                     _raise_for_status(source.response)
+                self.server_lost = False
                 async for event in source.aiter_sse():
                     if not event.data:  # a retry: or id: alone dispatches nothing (WHATWG)
                         continue
@@ -137,7 +141,9 @@ class AuralisClient:
                         log.warning("skipped a %r event with malformed data", event.event)
                         continue
                     yield event.event, data
+            self.server_lost = True  # the stream ended: the server stopped or went away
         except httpx.RequestError as exc:
+            self.server_lost = True
             raise ServerUnreachable(f"event stream from {self.server}: {_reason(exc)}") from None
 
     async def frames(self, request: StreamRequest) -> AsyncIterator[Frame]:

@@ -13,10 +13,10 @@ from auralis_server.cli.options import (
     CommandError,
     add_setting_flags,
     configure_logging,
-    progress_bar,
     require_library_dir,
     settings_from,
 )
+from shared.terminal import progress_bar
 
 _PROGRESS_INTERVAL_S = 0.2
 

@@ -17,16 +17,6 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
-
 from auralis_server.config import Settings, load_settings
 
 WHERE_DESTS = ("config", "database_url", "data_dir", "log_level")
@@ -146,18 +136,3 @@ def require_library_dir(settings: Settings) -> None:
     """The SQLite library's folder must be writable (a database URL needs no folder)."""
     if not settings.database_url:
         require_writable("data folder", settings.data_dir)
-
-
-def progress_bar(label: str, *extra: ProgressColumn) -> Progress:
-    """The transient bar `scan` and `fingerprint` draw while they work."""
-    console = Console(stderr=True)  # stdout carries only the summary, for scripts
-    return Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        *extra,
-        TimeElapsedColumn(),
-        console=console,
-        disable=not console.is_terminal,  # no bar, and no stray newline, in a pipe
-        transient=True,
-    )

@@ -10,10 +10,10 @@ from rich.progress import TextColumn
 from auralis_server.cli.options import (
     add_setting_flags,
     configure_logging,
-    progress_bar,
     require_library_dir,
     settings_from,
 )
+from shared.terminal import progress_bar
 
 
 def add_parser(

@@ -337,6 +337,7 @@ class Player:
         self._writer.held = None
         self._writer.ring.clear()
         self._writer.ring.end_of_stream = True
+        self._timeline = Timeline()  # nothing is playing any more
         if self._feeder is not None:
             self._feeder.cancel()
 

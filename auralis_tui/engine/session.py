@@ -146,7 +146,7 @@ class Session:
                 state, None, None, 0.0, self.volume, self.settings.preset,
                 self.settings.intensity, 0.0, 0, 0, self.error,
             )  # fmt: skip
-        if self.client.reconnecting:
+        if self.client.reconnecting or self.client.server_lost:
             state = "reconnecting"
         elif self._paused:
             state = "paused"

@@ -33,6 +33,18 @@ def at_most(value: float) -> dict[str, float]:
     return {"max": value}
 
 
+def _stereo_sines(layout: str) -> dict[str, Any]:
+    """Three sines on two channels, the right one ``layout`` to the left (same, inverted…)."""
+    return {
+        "kind": "sines",
+        "rate_hz": 44100,
+        "seconds": 5,
+        "channels": 2,
+        "freqs_hz": [220, 1330, 5100],
+        "layout": layout,
+    }
+
+
 def _vectors() -> list[dict[str, Any]]:
     vectors: list[dict[str, Any]] = [
         {
@@ -114,26 +126,12 @@ def _vectors() -> list[dict[str, Any]]:
         },
         {
             "name": "left_equals_right",
-            "signal": {
-                "kind": "sines",
-                "rate_hz": 44100,
-                "seconds": 5,
-                "channels": 2,
-                "freqs_hz": [220, 1330, 5100],
-                "layout": "same",
-            },
+            "signal": _stereo_sines("same"),
             "expect": {"stereo_width": near(0.0, 1e-9), "phase_correlation": near(1.0, 1e-9)},
         },
         {
             "name": "left_equals_minus_right",
-            "signal": {
-                "kind": "sines",
-                "rate_hz": 44100,
-                "seconds": 5,
-                "channels": 2,
-                "freqs_hz": [220, 1330, 5100],
-                "layout": "inverted",
-            },
+            "signal": _stereo_sines("inverted"),
             "expect": {"stereo_width": near(1.0, 1e-9), "phase_correlation": near(-1.0, 1e-9)},
         },
         {

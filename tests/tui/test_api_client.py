@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Callable
 
 import httpx
 import numpy as np
@@ -8,6 +10,8 @@ import pytest
 
 from auralis_tui.api import AuralisClient, ClientError, ServerUnreachable, StreamRequest
 from shared.wire import encode_frame
+from tests.conftest import LiveServer
+from tests.server.conftest import Library
 
 
 def _frame(index: int, count: int = 3) -> bytes:
@@ -93,3 +97,24 @@ def test_a_multi_line_data_field_is_joined_with_newlines_as_the_sse_spec_says() 
         ("scan", {"state": "finished", "started_at": "2026-01-01T00:00:00"}),
         ("fingerprint", {"track_id": 3, "status": "complete"}),
     ]
+
+
+def test_a_server_going_away_is_known_from_the_event_stream_at_once(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    """The TUI shows "reconnecting" when the events stream breaks, not ~20 s later when the
+    buffer runs low and a chunk fetch fails."""
+    server = live_server(library.app())
+
+    async def run() -> bool:
+        async with AuralisClient(server.url) as client:
+            events = client.events()
+            await anext(events)  # the scan snapshot: connected
+            assert not client.server_lost
+            server.stop()
+            with contextlib.suppress(ClientError):
+                async for _ in events:
+                    pass
+            return client.server_lost
+
+    assert asyncio.run(asyncio.wait_for(run(), 10))
