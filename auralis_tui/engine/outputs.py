@@ -7,6 +7,7 @@ machine without PortAudio, and its absence is one line saying what to install.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
@@ -102,6 +103,18 @@ def require_portaudio() -> None:
     _sounddevice()
 
 
+def device_callback(ring: RingBuffer) -> Callable[[Samples, int, Any, Any], None]:
+    """PortAudio's callback: drain the ring, and count the device's own underflows (a late
+    callback), which the ring cannot see, so the bar and summaries report every gap."""
+
+    def callback(outdata: Samples, frames: int, time: Any, status: Any) -> None:
+        ring.read_into(outdata)
+        if status.output_underflow:
+            ring.device_underruns += 1
+
+    return callback
+
+
 class SoundDeviceOutput:
     """A PortAudio output stream whose callback drains the ring buffer."""
 
@@ -112,9 +125,6 @@ class SoundDeviceOutput:
     def start(self, ring: RingBuffer, rate_hz: int) -> None:
         sounddevice = _sounddevice()
 
-        def callback(outdata: Samples, frames: int, time: Any, status: Any) -> None:
-            ring.read_into(outdata)
-
         try:
             self._stream = sounddevice.OutputStream(
                 samplerate=rate_hz,
@@ -122,7 +132,7 @@ class SoundDeviceOutput:
                 dtype="float32",
                 device=self.device,
                 blocksize=BLOCK_FRAMES,
-                callback=callback,
+                callback=device_callback(ring),
             )
             self._stream.start()
         except sounddevice.PortAudioError as exc:

@@ -190,7 +190,7 @@ class Player:
         ring = self._writer.ring
         report.frames_played += ring.written_frames
         report.seconds_played += ring.written_frames / self._writer.rate_hz
-        report.underruns += ring.underruns
+        report.underruns += ring.underruns + ring.device_underruns
 
     def _idle_until_asked(self) -> bool:
         return self._jump is None and self._refeed is None and not self._stopping
@@ -204,8 +204,9 @@ class Player:
         try:
             await self._feeder
         except asyncio.CancelledError:
-            if self._idle_until_asked():
-                raise  # cancelled from outside, not by a jump, stop or switch
+            task = asyncio.current_task()
+            if self._idle_until_asked() or (task is not None and task.cancelling()):
+                raise  # the run itself was cancelled, not only the feeder by a request
             return False
         except TrackUnavailable as exc:
             # Deleted or rewritten while playing: what is buffered plays out, and the queue
@@ -290,7 +291,7 @@ class Player:
 
     @property
     def underruns(self) -> int:
-        return 0 if self.ring is None else self.ring.underruns
+        return 0 if self.ring is None else self.ring.underruns + self.ring.device_underruns
 
     @property
     def started(self) -> bool:

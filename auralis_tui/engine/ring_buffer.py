@@ -22,7 +22,8 @@ class RingBuffer:
         self._written = 0  # producer's position, frames ever written
         self._read = 0  # consumer's position, frames ever read
         self._skip_to = 0  # producer's request: the consumer jumps here (a clear)
-        self.underruns = 0
+        self.underruns = 0  # starvation: the producer was late
+        self.device_underruns = 0  # the device's callback was late (counted by the output)
         self.end_of_stream = False  # set by the producer after its last write
         self.paused = False  # consumer plays silence and keeps its place
         self.volume = 1.0  # linear gain the consumer applies as it reads

@@ -22,7 +22,7 @@ from shared.presets import PRESET_NAMES
 class Status:
     """A snapshot for the now-playing bar."""
 
-    state: str  # stopped | buffering | playing | paused | reconnecting
+    state: str  # stopped | buffering | playing | paused | reconnecting | ended
     track_id: int | None
     queue_index: int | None
     position_s: float
@@ -54,6 +54,7 @@ class Session:
         self.volume = 1.0
         self.player: Player | None = None
         self.error: str | None = None
+        self.ended = False  # the last run reached the end of its queue
         self._output: Output | None = None
         self._paused = False
 
@@ -63,7 +64,7 @@ class Session:
         """Play ``queue`` from entry ``index`` until it ends; cancelling this stops the sound."""
         self.stop_output()
         self.queue = list(queue)
-        self.error, self._paused = None, False
+        self.error, self._paused, self.ended = None, False, False
         output = self._output = self.output_factory()
         player = self.player = Player(
             self.client,
@@ -76,6 +77,7 @@ class Session:
         player.queue = self.queue
         try:
             await player.play(self.queue, start_s=start_s, start_index=index, linger=True)
+            self.ended = True  # the queue played out, or `next` on its last track
         except ClientError as exc:
             self.error = str(exc)
         finally:
@@ -141,7 +143,7 @@ class Session:
         player = self.player
         now = player.now_playing if player is not None and self.active else None
         if player is None or now is None:
-            state = "buffering" if self.active else "stopped"
+            state = "buffering" if self.active else "ended" if self.ended else "stopped"
             return Status(
                 state, None, None, 0.0, self.volume, self.settings.preset,
                 self.settings.intensity, 0.0, 0, 0, self.error,

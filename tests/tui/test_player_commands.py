@@ -8,6 +8,7 @@ the wrong track shows up as different samples, not as a timing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from auralis_server.library.scanner import Scanner
 from auralis_tui.api import AuralisClient
 from auralis_tui.engine.outputs import BLOCK_FRAMES, CaptureOutput
 from auralis_tui.engine.player import Player
+from auralis_tui.engine.session import Session
 from auralis_tui.engine.types import PlaybackReport
 from tests.conftest import LiveServer, write_audio
 from tests.server.conftest import Library
@@ -318,3 +320,48 @@ def test_short_tracks_buffered_together_are_each_named_while_they_play(
         for position in range(0, len(ids) * track_frames, BLOCK_FRAMES)
     ]
     assert named == expected
+
+
+def test_cancelling_the_run_while_a_jump_is_pending_ends_it(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    """Enter on another track cancels the playing run; a seek pressed just before must not
+    keep the old run alive, feeding a ring nobody plays."""
+    server = live_server(library.app())
+    _, ids = _tracks(library, 30.0)
+    output = CaptureOutput(realtime=True, speed=1.0)
+
+    async def run() -> bool:
+        async with AuralisClient(server.url) as client:
+            player = Player(client, output, prefetch_chunks=2)
+            task = asyncio.create_task(player.play(ids, linger=True))
+            while player.now_playing is None:
+                await asyncio.sleep(0.001)
+            player.seek_by(10.0)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(task, 10)
+            return task.cancelled()
+
+    assert asyncio.run(run())
+    output.stop()
+
+
+def test_next_on_the_last_track_leaves_the_session_ended(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    server = live_server(library.app())
+    _, ids = _tracks(library, 20.0)
+
+    async def run() -> tuple[str, str]:
+        async with AuralisClient(server.url) as client:
+            session = Session(client, lambda: CaptureOutput(realtime=True, speed=2.0))
+            task = asyncio.create_task(session.play(ids))
+            while session.status().state != "playing":
+                await asyncio.sleep(0.001)
+            playing = session.status().state
+            session.skip(1)
+            await asyncio.wait_for(task, 30)
+            return playing, session.status().state
+
+    assert asyncio.run(run()) == ("playing", "ended")

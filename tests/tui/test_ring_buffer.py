@@ -88,3 +88,19 @@ def test_volume_scales_what_is_read_and_not_what_is_stored() -> None:
     ring.volume = 1.0
     ring.read_into(out)
     np.testing.assert_array_equal(out, source[:2])
+
+
+def test_the_device_callback_counts_late_callbacks_the_ring_cannot_see() -> None:
+    """PortAudio flags an output underflow when the callback itself ran late; the ring had
+    data, so only the flag tells: it must reach the underrun count the bar shows."""
+    from types import SimpleNamespace
+
+    from auralis_tui.engine.outputs import device_callback
+
+    ring = RingBuffer(4096, 2)
+    ring.write(np.ones((4096, 2), dtype=np.float32))
+    callback = device_callback(ring)
+    out = np.zeros((1024, 2), dtype=np.float32)
+    callback(out, 1024, None, SimpleNamespace(output_underflow=False))
+    callback(out, 1024, None, SimpleNamespace(output_underflow=True))
+    assert (ring.underruns, ring.device_underruns) == (0, 1)

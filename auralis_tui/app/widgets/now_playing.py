@@ -28,6 +28,7 @@ _STATE_GLYPHS = {
     "buffering": "…",
     "reconnecting": "⟳",
     "stopped": "■",
+    "ended": "■",
 }
 
 
@@ -86,7 +87,8 @@ def render_bar(
     if status.underruns:
         text.append(f"  underruns {status.underruns}", style="yellow")
     if status.state == "reconnecting":
-        text.append(f"  reconnecting (attempt {status.retry_attempt})…", style="bold yellow")
+        attempt = f" (attempt {status.retry_attempt})" if status.retry_attempt else ""
+        text.append(f"  reconnecting{attempt}…", style="bold yellow")
     elif track is not None and status.error:
         text.append(f"  {status.error}", style="bold red")
     return text
