@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from shared.config_file import chosen_config_file
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 
@@ -181,8 +183,7 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
     """Resolve settings; ``overrides`` are CLI flags (None means 'not given')."""
-    env = os.environ if environ is None else environ
-    path = config_path or (Path(env["AURALIS_CONFIG"]) if env.get("AURALIS_CONFIG") else None)
+    env, path = chosen_config_file(config_path, environ, "AURALIS_CONFIG")
     values: dict[str, Any] = _from_toml(path or default_config_path())
     if path is not None and not path.exists():
         raise ConfigError(f"config file {path} does not exist")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from auralis_tui.api import DEFAULT_SERVER, ClientError
+from shared.config_file import chosen_config_file
 from shared.presets import DEFAULT_PRESET, PRESET_NAMES
 from shared.stream_params import DEFAULT_INTENSITY, parse_intensity, parse_preset
 
@@ -147,8 +148,7 @@ def load_client_settings(
     environ: Mapping[str, str] | None = None,
 ) -> ClientSettings:
     """Resolve every setting; ``flags`` holds only the flags given, already parsed."""
-    env = os.environ if environ is None else environ
-    explicit = config_path or (Path(env[CONFIG_ENV]) if env.get(CONFIG_ENV) else None)
+    env, explicit = chosen_config_file(config_path, environ, CONFIG_ENV)
     path = explicit or default_config_path()
     values: dict[str, Any] = {}
     for key, value in _read_toml(path, explicit is not None).items():

@@ -14,32 +14,26 @@ class Dimension:
     high: float
 
 
-DIMENSIONS: tuple[Dimension, ...] = (
-    Dimension("sub_bass_pct", "fraction", 0.0, 1.0),
-    Dimension("bass_pct", "fraction", 0.0, 1.0),
-    Dimension("low_mid_pct", "fraction", 0.0, 1.0),
-    Dimension("mid_pct", "fraction", 0.0, 1.0),
-    Dimension("upper_mid_pct", "fraction", 0.0, 1.0),
-    Dimension("presence_pct", "fraction", 0.0, 1.0),
-    Dimension("air_pct", "fraction", 0.0, 1.0),
-    Dimension("lufs", "LUFS", -70.0, 0.0),
-    Dimension("crest_db", "dB", 0.0, 100.0),
-    Dimension("bass_mid_ratio", "dB", -60.0, 60.0),
-    Dimension("tempo_bpm", "BPM", 40.0, 240.0),
-    Dimension("rhythm_stability", "fraction", 0.0, 1.0),
-    Dimension("transient_density", "fraction", 0.0, 1.0),
-    Dimension("silence_ratio", "fraction", 0.0, 1.0),
-    Dimension("spectral_centroid", "fraction of 11025 Hz", 0.0, 1.0),
-    Dimension("spectral_rolloff", "fraction of 11025 Hz", 0.0, 1.0),
-    Dimension("spectral_flatness", "fraction", 0.0, 1.0),
-    Dimension("harmonic_ratio", "fraction", 0.0, 1.0),
-    Dimension("pitch_stability", "fraction", 0.0, 1.0),
-    Dimension("chroma_energy", "fraction", 1.0 / 12.0, 1.0),
-    Dimension("dynamic_range_variation", "dB", 0.0, 100.0),
-    Dimension("loudness_variation_std", "LU", 0.0, 100.0),
-    Dimension("peak_consistency", "fraction", 0.0, 1.0),
-    Dimension("stereo_width", "fraction", 0.0, 1.0),
-    Dimension("phase_correlation", "correlation", -1.0, 1.0),
+# SPEC §4 order. Every dimension is a fraction in [0, 1] unless _SCALES says otherwise.
+_ORDER = """
+    sub_bass_pct bass_pct low_mid_pct mid_pct upper_mid_pct presence_pct air_pct
+    lufs crest_db bass_mid_ratio tempo_bpm rhythm_stability transient_density silence_ratio
+    spectral_centroid spectral_rolloff spectral_flatness harmonic_ratio pitch_stability
+    chroma_energy dynamic_range_variation loudness_variation_std peak_consistency
+    stereo_width phase_correlation
+"""
+_NYQUIST_FRACTION = ("fraction of 11025 Hz", 0.0, 1.0)
+_SCALES: dict[str, tuple[str, float, float]] = {
+    "lufs": ("LUFS", -70.0, 0.0), "crest_db": ("dB", 0.0, 100.0),
+    "bass_mid_ratio": ("dB", -60.0, 60.0), "tempo_bpm": ("BPM", 40.0, 240.0),
+    "spectral_centroid": _NYQUIST_FRACTION, "spectral_rolloff": _NYQUIST_FRACTION,
+    "chroma_energy": ("fraction", 1.0 / 12.0, 1.0),  # flat chroma: 1/12 per pitch class
+    "dynamic_range_variation": ("dB", 0.0, 100.0), "loudness_variation_std": ("LU", 0.0, 100.0),
+    "phase_correlation": ("correlation", -1.0, 1.0),
+}  # fmt: skip
+
+DIMENSIONS: tuple[Dimension, ...] = tuple(
+    Dimension(name, *_SCALES.get(name, ("fraction", 0.0, 1.0))) for name in _ORDER.split()
 )
 
 DIMENSION_NAMES: tuple[str, ...] = tuple(d.name for d in DIMENSIONS)

@@ -89,6 +89,8 @@ class EqBand:
 
 @dataclass(frozen=True)
 class Compressor:
+    """Quiet region: feed-forward soft-knee compression of a centred moving-average level."""
+
     threshold_dbfs: float
     ratio: float
     knee_db: float = 6.0
@@ -99,15 +101,19 @@ class Compressor:
 
 @dataclass(frozen=True)
 class Expander:
+    """Compressed-loud region: restores transients by ``amount`` × (fast − slow level) dB."""
+
     amount: float
+    max_db: float = 6.0  # the most any transient is raised
     fast_ms: float = 5.0
     slow_ms: float = 80.0
-    max_db: float = 6.0
     smoothing_ms: float = 5.0
 
 
 @dataclass(frozen=True)
 class Limiter:
+    """True-peak limiter at ``ceiling_dbtp``, looking ``lookahead_ms`` ahead."""
+
     ceiling_dbtp: float = CEILING_DBTP
     lookahead_ms: float = 5.0
 

@@ -19,14 +19,8 @@ class Key:
 
 APP_KEYS: tuple[Key, ...] = (
     Key("space", "space", "toggle_pause", "pause", "pause / resume"),
-    Key(
-        "enter",
-        "Enter",
-        "play",
-        "play",
-        "play the selected track (and what follows it), or open the next pane",
-        in_footer=False,
-    ),
+    Key("enter", "Enter", "play", "play", in_footer=False,
+        help="play the selected track (and what follows it), or open the next pane"),  # fmt: skip
     Key("n", "n", "skip(1)", "next", "next track in the queue (stops after the last)"),
     Key("N", "N", "skip(-1)", "prev", "previous track (after 3 s: restart this one)"),
     Key("left", "←", "seek(-5)", "-5s", "seek back 5 s", in_footer=False),
@@ -40,29 +34,11 @@ APP_KEYS: tuple[Key, ...] = (
     Key("1", "1", "view('library')", "library", "library: artists → albums → tracks"),
     Key("2", "2", "view('queue')", "queue", "the queue"),
     Key("3", "3", "view('info')", "info", "fingerprint and mastering plan of the track"),
-    Key(
-        "p",
-        "p",
-        "cycle_preset",
-        "preset",
-        "next mastering preset (from the next chunk, crossfaded)",
-    ),
-    Key(
-        "left_square_bracket",
-        "[",
-        "intensity(-0.1)",
-        "intensity-",
-        "mastering intensity −0.1",
-        in_footer=False,
-    ),
-    Key(
-        "right_square_bracket",
-        "]",
-        "intensity(0.1)",
-        "intensity+",
-        "mastering intensity +0.1",
-        in_footer=False,
-    ),
+    Key("p", "p", "cycle_preset", "preset", "next mastering preset (from the next chunk, crossfaded)"),
+    Key("left_square_bracket", "[", "intensity(-0.1)", "intensity-", "mastering intensity −0.1",
+        in_footer=False),  # fmt: skip
+    Key("right_square_bracket", "]", "intensity(0.1)", "intensity+", "mastering intensity +0.1",
+        in_footer=False),  # fmt: skip
     Key("question_mark", "?", "help", "help", "this help"),
     Key("q", "q", "quit", "quit", "quit"),
 )

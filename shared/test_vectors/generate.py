@@ -45,6 +45,25 @@ def _stereo_sines(layout: str) -> dict[str, Any]:
     }
 
 
+def _ebu_sine_1k(level_dbfs: int) -> dict[str, Any]:
+    """EBU Tech 3341 cases 1 and 2: a 1 kHz stereo sine at ``level_dbfs`` reads that many LUFS."""
+    signal = {"kind": "sine", "rate_hz": 48000, "seconds": 20, "channels": 2, "freq_hz": 1000}
+    return {
+        "name": f"sine_1k_{level_dbfs}dbfs_stereo",
+        "signal": {**signal, "level_dbfs": level_dbfs},
+        "expect": {"lufs": near(float(level_dbfs), 0.1)},
+    }
+
+
+def _sine_steps(*steps: tuple[int, int]) -> dict[str, Any]:
+    """A 1 kHz stereo sine at 48 kHz in (seconds, level dBFS) steps, one after another."""
+    parts = [
+        {"kind": "sine", "seconds": seconds, "freq_hz": 1000, "level_dbfs": level_dbfs}
+        for seconds, level_dbfs in steps
+    ]
+    return {"rate_hz": 48000, "channels": 2, "parts": parts}
+
+
 def _vectors() -> list[dict[str, Any]]:
     vectors: list[dict[str, Any]] = [
         {
@@ -152,41 +171,11 @@ def _vectors() -> list[dict[str, Any]]:
                 "chroma_energy": at_most(0.1),
             },
         },
-        {
-            "name": "sine_1k_-23dbfs_stereo",
-            "signal": {
-                "kind": "sine",
-                "rate_hz": 48000,
-                "seconds": 20,
-                "channels": 2,
-                "freq_hz": 1000,
-                "level_dbfs": -23,
-            },
-            "expect": {"lufs": near(-23.0, 0.1)},
-        },
-        {
-            "name": "sine_1k_-33dbfs_stereo",
-            "signal": {
-                "kind": "sine",
-                "rate_hz": 48000,
-                "seconds": 20,
-                "channels": 2,
-                "freq_hz": 1000,
-                "level_dbfs": -33,
-            },
-            "expect": {"lufs": near(-33.0, 0.1)},
-        },
+        _ebu_sine_1k(-23),
+        _ebu_sine_1k(-33),
         {
             "name": "stepped_-36_-23_-36",
-            "signal": {
-                "rate_hz": 48000,
-                "channels": 2,
-                "parts": [
-                    {"kind": "sine", "seconds": 10, "freq_hz": 1000, "level_dbfs": -36},
-                    {"kind": "sine", "seconds": 60, "freq_hz": 1000, "level_dbfs": -23},
-                    {"kind": "sine", "seconds": 10, "freq_hz": 1000, "level_dbfs": -36},
-                ],
-            },
+            "signal": _sine_steps((10, -36), (60, -23), (10, -36)),
             "expect": {"lufs": near(-23.0, 0.1)},
         },
         {
@@ -277,14 +266,7 @@ def _vectors() -> list[dict[str, Any]]:
     vectors.append(
         {
             "name": "loudness_step_10_lu",
-            "signal": {
-                "rate_hz": 48000,
-                "channels": 2,
-                "parts": [
-                    {"kind": "sine", "seconds": 30, "freq_hz": 1000, "level_dbfs": -20},
-                    {"kind": "sine", "seconds": 30, "freq_hz": 1000, "level_dbfs": -30},
-                ],
-            },
+            "signal": _sine_steps((30, -20), (30, -30)),
             "expect": {"loudness_variation_std": near(_step_std(), 0.05)},
         }
     )
