@@ -6,17 +6,35 @@ seek plays from the chunk holding it, mid-chunk. A preset or intensity change ke
 buffered up to the next chunk boundary not yet playing — in the playing track, or else at
 the start of the next track already buffered — refetches from there with the new settings,
 and crossfades the old plan's overlap tail into the new plan's head, so the switch is
-seamless. Only the ``play`` loop feeds the ring: jumps, stops and setting changes leave it a
-request and cancel the feeder, so two feeders never write one ring.
+seamless.
+
+The player owns its state: a run (``play``) is a task group holding the play loop, the one
+feeder and the command task. Others ``send`` it commands (commands.py), which the command
+task applies in order; jumps, stops and setting changes leave the loop a request and cancel
+the feeder, so two feeders never write one ring and none outlives a jump. What it is doing
+is read as one immutable ``PlayerSnapshot``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
 from auralis_tui.api import AuralisClient, ClientError, StreamRequest, TrackUnavailable
+from auralis_tui.engine.commands import (
+    Command,
+    Jump,
+    Pause,
+    Resume,
+    SeekBy,
+    SeekTo,
+    SetSettings,
+    SetVolume,
+    Skip,
+    Stop,
+)
 from auralis_tui.engine.joiner import ChunkJoiner
 from auralis_tui.engine.navigation import seek_destination_s, skip_destination
 from auralis_tui.engine.outputs import Output
@@ -31,10 +49,12 @@ from auralis_tui.engine.timeline import (
     starting_at,
 )
 from auralis_tui.engine.tracks import TrackDirectory
-from auralis_tui.engine.types import PlaybackReport, PlaybackSettings
+from auralis_tui.engine.types import PlaybackReport, PlaybackSettings, PlayerSnapshot
 from shared.geometry import ChunkGeometry
 
 log = logging.getLogger("auralis.player")
+
+_Pending = tuple[Command, "asyncio.Future[None]"]
 
 
 class Player:
@@ -55,17 +75,21 @@ class Player:
         self._writer: RingWriter | None = None  # the ring of the current stream format
         self.queue: list[int] = []
         self._volume = 1.0
+        self._paused = False
         self._current: FedTrack | None = None  # the track being fed
         self._timeline = Timeline()  # where each fed track sits in the ring
         self._refeed: Refeed | None = None  # a settings change waiting for the loop
-        self._jump: tuple[int, float] | None = None  # (queue index, start seconds) to go to
+        self._pending_jump: tuple[int, float] | None = None  # (queue index, start seconds) to go to
         # The latest jump's target until its track is set up: what the listener hears next,
         # so a second seek or skip in the same batch counts from it, not from the old buffer.
         self._target: tuple[int, float] | None = None
         self._stopping = False
         self.notice: str | None = None  # the last track problem, one line for the bar
         self._tracks = TrackDirectory(client)
-        self._feeder: asyncio.Task[None] | None = None
+        self._feeder: asyncio.Task[ClientError | None] | None = None
+        self._group: asyncio.TaskGroup | None = None  # the running play()'s tasks
+        self._commands: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._ended = False  # the last run played to its end (or `next` on its last track)
 
     @property
     def ring(self) -> RingBuffer | None:
@@ -83,10 +107,31 @@ class Player:
     ) -> PlaybackReport:
         """Play the queue from ``start_index`` (``start_s`` into it); returns when all is written.
 
-        A skip or a seek (``jump``) restarts the loop at another track or offset. With
+        A skip or a seek (``Jump``) restarts the loop at another track or offset. With
         ``linger`` it returns only once the device has played everything, so a jump during
         the last track's final seconds still works (what an interactive player needs).
         """
+        outcome: PlaybackReport | ClientError
+        self._ended = False
+        async with asyncio.TaskGroup() as group:
+            self._group = group
+            commands = group.create_task(self._serve_commands())
+            try:
+                outcome = await self._run(track_ids, start_s, start_index, linger)
+            except ClientError as exc:
+                outcome = exc  # raised below: in the group it would become an ExceptionGroup
+            finally:
+                commands.cancel()
+                self._group = None
+                self._settle_commands()
+        if isinstance(outcome, ClientError):
+            raise outcome
+        self._ended = True
+        return outcome
+
+    async def _run(
+        self, track_ids: list[int], start_s: float, start_index: int, linger: bool
+    ) -> PlaybackReport:
         report = PlaybackReport()
         self.queue = list(track_ids)
         index, first = await self._first_playable(start_index, report)
@@ -97,13 +142,13 @@ class Player:
         rate_hz, channels = geometry.sample_rate_hz, first["channels"]
         self._open(geometry, channels)
         offset_s = start_s if index == start_index else 0.0
-        self._jump, self._target, self._stopping, self._refeed = None, None, False, None
+        self._pending_jump, self._target, self._stopping, self._refeed = None, None, False, None
         while not self._stopping:
-            if self._jump is not None:  # a jump brought a lingering loop back
-                (index, offset_s), self._jump = self._jump, None
+            if self._pending_jump is not None:  # a jump brought a lingering loop back
+                (index, offset_s), self._pending_jump = self._pending_jump, None
             while not self._stopping:
-                if self._jump is not None:  # asked for while the last track was being set up
-                    (index, offset_s), self._jump = self._jump, None
+                if self._pending_jump is not None:  # asked for while the last track was being set up
+                    (index, offset_s), self._pending_jump = self._pending_jump, None
                     continue
                 if self._refeed is not None:
                     index, offset_s = await self._rewrite(self._refeed, report), 0.0
@@ -121,7 +166,7 @@ class Player:
                     # once it has played what it has (gapless holds between same formats).
                     await self._reopen(shape, track["channels"], report)
                     rate_hz, channels = shape.sample_rate_hz, track["channels"]
-                if self._jump is not None or self._refeed is not None:
+                if self._pending_jump is not None or self._refeed is not None:
                     continue
                 fade = round(self.crossfade_s * rate_hz) if index < len(self.queue) - 1 else 0
                 self._current = FedTrack(index, track_id, shape, fade)
@@ -140,7 +185,7 @@ class Player:
                 break
             # Stay until the device has played it all, or a jump brings the loop back.
             await self._writer.played_out(self._idle_until_asked)
-            if self._jump is None and self._refeed is None:
+            if self._pending_jump is None and self._refeed is None:
                 break
             self.ring.end_of_stream = False
         self._account(report)
@@ -169,7 +214,7 @@ class Player:
         """Let the device play out, then a new ring and device stream in the new format."""
         assert self._writer is not None
         await self._writer.finish()
-        await self._writer.played_out(lambda: self._jump is None and not self._stopping)
+        await self._writer.played_out(lambda: self._pending_jump is None and not self._stopping)
         if self._writer.started:
             self.output.stop()
         self._account(report)
@@ -180,7 +225,7 @@ class Player:
     def _open(self, geometry: ChunkGeometry, channels: int) -> None:
         """A ring for ``prefetch_chunks`` + 1 chunks of this format, and an empty timeline."""
         ring = RingBuffer(geometry.chunk_frames * (self.prefetch_chunks + 1), channels)
-        ring.volume = self._volume
+        ring.volume, ring.paused = self._volume, self._paused  # a pause outlasts a reopen
         self._writer = RingWriter(ring, self.output, geometry.sample_rate_hz)
         self._timeline = Timeline()
 
@@ -193,29 +238,41 @@ class Player:
         report.underruns += ring.underruns + ring.device_underruns
 
     def _idle_until_asked(self) -> bool:
-        return self._jump is None and self._refeed is None and not self._stopping
+        return self._pending_jump is None and self._refeed is None and not self._stopping
 
     async def _feed_entry(
         self, entry: FedTrack, start_frame: int, joiner: ChunkJoiner, report: PlaybackReport
     ) -> bool:
         """Feed ``entry`` from ``start_frame`` to its end; False if a request cut it short."""
+        assert self._group is not None
         self._current = entry
-        self._feeder = asyncio.ensure_future(self._feed(start_frame, joiner))
+        self._feeder = self._group.create_task(self._feed_outcome(start_frame, joiner))
         try:
-            await self._feeder
+            failure = await self._feeder
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if self._idle_until_asked() or (task is not None and task.cancelling()):
                 raise  # the run itself was cancelled, not only the feeder by a request
             return False
-        except TrackUnavailable as exc:
+        if isinstance(failure, TrackUnavailable):
             # Deleted or rewritten while playing: what is buffered plays out, and the queue
             # goes on with the next track.
-            self.notice = f"track {entry.track_id} stopped early: {exc}"
+            self.notice = f"track {entry.track_id} stopped early: {failure}"
             report.problems.append(self.notice)
             log.warning("%s", self.notice)
             return False
+        if failure is not None:
+            raise failure
         return self._idle_until_asked()
+
+    async def _feed_outcome(self, start_frame: int, joiner: ChunkJoiner) -> ClientError | None:
+        """The feeder's task: a client error is its result (a task group would cancel the
+        whole run on an exception), for the loop to decide what it means."""
+        try:
+            await self._feed(start_frame, joiner)
+        except ClientError as exc:
+            return exc
+        return None
 
     async def _rewrite(self, refeed: Refeed, report: PlaybackReport) -> int:
         """Apply a settings change: drop the ring from the switch point, feed that track
@@ -238,8 +295,11 @@ class Player:
         skip = start_frame - geometry.core_bounds(next_chunk)[0]
         while next_chunk < count:
             last = min(next_chunk + self.prefetch_chunks - 1, count - 1)
+            settings = self.settings
+            first_frame = max(start_frame, geometry.core_bounds(next_chunk)[0])
+            current.mark_settings(current.written_at(first_frame), settings)
             request = StreamRequest(
-                current.track_id, next_chunk, last, self.settings.preset, self.settings.intensity
+                current.track_id, next_chunk, last, settings.preset, settings.intensity
             )
             async for frame in self.client.frames(request):
                 index = frame.header.chunk_index
@@ -253,10 +313,6 @@ class Player:
 
     # -- what is playing --------------------------------------------------------------------
 
-    def _playing(self) -> FedTrack | None:
-        """The fed track whose frames the device is taking now."""
-        return None if self.ring is None else self._timeline.playing_at(self.ring.read_position)
-
     def _pending_target(self) -> NowPlaying | None:
         """Where the latest jump will play from, once its track's metadata is known."""
         if self._target is None:
@@ -264,7 +320,9 @@ class Player:
         index, start_s = self._target
         track_id = self.queue[index]
         geometry = geometry_of(self._tracks.known(track_id) or {})
-        return None if geometry is None else starting_at(index, track_id, geometry, start_s)
+        if geometry is None:
+            return None
+        return starting_at(index, track_id, geometry, start_s, self.settings)
 
     @property
     def now_playing(self) -> NowPlaying | None:
@@ -282,14 +340,6 @@ class Player:
         return None if now is None else now.position_frame
 
     @property
-    def buffered_chunks(self) -> float:
-        """Audio written and not yet played, in chunks: the buffer health."""
-        now = self.now_playing
-        if now is None or self.ring is None:
-            return 0.0
-        return self.ring.available_frames / now.chunk_frames
-
-    @property
     def underruns(self) -> int:
         return 0 if self.ring is None else self.ring.underruns + self.ring.device_underruns
 
@@ -304,21 +354,96 @@ class Player:
         ring = self.ring
         return ring is not None and ring.end_of_stream and not ring.available_frames
 
-    # -- controls ---------------------------------------------------------------------------
+    @property
+    def snapshot(self) -> PlayerSnapshot:
+        """What the device is playing and how, read once (the bar renders only this)."""
+        ring = self.ring
+        now = self.now_playing
+        if ring is None or (now is None and self._ended):
+            state = "ended" if self._ended else "idle"
+        elif ring.paused:
+            state = "paused"
+        elif self._target is not None or ring.holding or not self.started:
+            state = "buffering"  # held silence until a target's first frames are in
+        elif self._ended and self.finished:
+            state = "ended"
+        else:
+            state = "playing"
+        buffered = 0.0 if now is None or ring is None else ring.available_frames / now.chunk_frames
+        return PlayerSnapshot(state, now, self.settings, buffered, self.underruns, self.notice)
 
-    def set_paused(self, paused: bool) -> None:
-        if self.ring is not None:
-            self.ring.paused = paused
+    # -- commands ---------------------------------------------------------------------------
 
-    def set_volume(self, volume: float) -> None:
-        """Linear gain 0…1, applied by the device's reader: takes effect within a block."""
-        self._volume = min(1.0, max(0.0, volume))
-        if self.ring is not None:
-            self.ring.volume = self._volume
+    async def send(self, command: Command) -> None:
+        """Have the player apply ``command``; returns once it has (in order with others)."""
+        if self._group is None:
+            self._apply(command)  # no run: nothing is being fed, settings and volume only
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._commands.put_nowait((command, done))
+        await done
 
-    def jump(self, index: int, start_s: float = 0.0) -> None:
+    def post(self, command: Command) -> None:
+        """``send`` without waiting for it (a key handler that need not know the outcome)."""
+        if self._group is None:
+            self._apply(command)
+        else:
+            self._commands.put_nowait((command, asyncio.get_running_loop().create_future()))
+
+    async def _serve_commands(self) -> None:
+        """The run's command task: one command at a time, between the loop's awaits."""
+        while True:
+            command, done = await self._commands.get()
+            try:
+                if isinstance(command, SeekBy | SeekTo | Skip) and self._target is not None:
+                    await self._learn_target()
+                self._apply(command)
+            finally:
+                if not done.done():
+                    done.set_result(None)
+
+    async def _learn_target(self) -> None:
+        """Fetch the pending target's metadata: a seek or skip right after a jump counts from
+        the target, whose length it needs (the commands after it wait their turn)."""
+        assert self._target is not None
+        with contextlib.suppress(ClientError):  # unreachable: the command finds nothing to move
+            await self._tracks.playable(self.queue[self._target[0]])
+
+    def _settle_commands(self) -> None:
+        """At the end of a run: what was still queued applies to settings and volume only."""
+        while not self._commands.empty():
+            command, done = self._commands.get_nowait()
+            if isinstance(command, SetSettings | SetVolume):
+                self._apply(command)
+            if not done.done():
+                done.set_result(None)
+
+    def _apply(self, command: Command) -> None:
+        match command:
+            case Jump(index, start_s):
+                self._jump_to(index, start_s)
+            case Skip(step):
+                self._skip(step)
+            case SeekTo(seconds):
+                self._seek_to(seconds)
+            case SeekBy(delta_s):
+                self._seek_by(delta_s)
+            case SetSettings(settings):
+                self._change_settings(settings)
+            case Pause() | Resume():
+                self._paused = isinstance(command, Pause)
+                if self.ring is not None:
+                    self.ring.paused = self._paused
+            case SetVolume(volume):
+                self._volume = min(1.0, max(0.0, volume))
+                if self.ring is not None:
+                    self.ring.volume = self._volume  # the device's reader: within a block
+            case Stop():
+                self._stop()
+
+    def _jump_to(self, index: int, start_s: float = 0.0) -> None:
         """Drop what is buffered and play queue entry ``index`` from ``start_s``."""
-        if self._writer is None or not 0 <= index < len(self.queue):
+        if self._writer is None or self._group is None or not 0 <= index < len(self.queue):
             return
         # No await from here on: the old feeder cannot write again before it is cancelled.
         ring = self._writer.ring
@@ -326,15 +451,14 @@ class Player:
         self._refeed, self._writer.held = None, None
         ring.clear()
         ring.end_of_stream = False
-        self._jump = self._target = (index, start_s)
+        self._pending_jump = self._target = (index, start_s)
         if self._feeder is not None:
             self._feeder.cancel()  # a feeder already done ignores this; the loop sees the jump
 
-    def stop(self) -> None:
-        """End the run now: drop what is buffered; ``play`` returns."""
-        if self._writer is None:
+    def _stop(self) -> None:
+        if self._writer is None or self._group is None:
             return
-        self._jump, self._target, self._refeed, self._stopping = None, None, None, True
+        self._pending_jump, self._target, self._refeed, self._stopping = None, None, None, True
         self._writer.held = None
         self._writer.ring.clear()
         self._writer.ring.end_of_stream = True
@@ -342,31 +466,28 @@ class Player:
         if self._feeder is not None:
             self._feeder.cancel()
 
-    def skip(self, step: int) -> None:
-        """Next (+1) or previous (-1), from the track heard or about to be (navigation.py)."""
+    def _skip(self, step: int) -> None:
         now = self.now_playing
         if now is not None:
             destination = skip_destination(now, step, len(self.queue))
-            self.stop() if destination is None else self.jump(destination)
+            self._stop() if destination is None else self._jump_to(destination)
 
-    def seek_by(self, delta_s: float) -> None:
-        """Move by ``delta_s`` from where the listener is, or from a seek still pending."""
+    def _seek_by(self, delta_s: float) -> None:
+        now = self.now_playing  # a jump still pending counts: two seeks in a batch add up
+        if now is not None:
+            self._seek_to(now.position_frame / now.rate_hz + delta_s)
+
+    def _seek_to(self, seconds: float) -> None:
         now = self.now_playing
         if now is not None:
-            self.jump(now.index, seek_destination_s(now, now.position_frame / now.rate_hz + delta_s))
+            self._jump_to(now.index, seek_destination_s(now, seconds))
 
-    async def seek(self, seconds: float) -> None:
-        """Drop what is buffered and play the playing track from ``seconds``."""
-        now = self.now_playing
-        if now is not None:
-            self.jump(now.index, seek_destination_s(now, seconds))
-
-    async def change_settings(self, preset: str, intensity: float) -> None:
-        """Apply a preset/intensity from the next chunk boundary the device has not reached:
-        in the playing track, or else from the start of the next buffered track (tracks
-        joined by a crossfade keep what is buffered: their heads hold the fade)."""
-        self.settings = PlaybackSettings(preset, intensity)
-        if self.ring is None or self._target is not None:
+    def _change_settings(self, settings: PlaybackSettings) -> None:
+        """From the next chunk boundary the device has not reached: in the playing track,
+        or else from the start of the next buffered track (tracks joined by a crossfade keep
+        what is buffered: their heads hold the fade)."""
+        self.settings = settings
+        if self.ring is None or self._target is not None or self._group is None:
             return  # nothing buffered yet, or a jump will fetch with the new settings
         refeed = switch_point(
             self._timeline,

@@ -1,8 +1,9 @@
 """A listening session: the queue, the player for it, and the controls a UI binds to keys.
 
 One ``Player`` plays one run through the queue; starting another run (Enter on a track)
-replaces it. Settings and volume outlive players. No Textual here: the TUI calls these
-methods from its key bindings and reads ``status()`` on a timer.
+replaces it. Settings and volume outlive players. The controls are commands sent to the
+player (commands.py): the session never touches the player's state. No Textual here: the
+TUI calls these methods from its key bindings and reads ``status()`` on a timer.
 """
 
 from __future__ import annotations
@@ -12,6 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from auralis_tui.api import AuralisClient, ClientError
+from auralis_tui.engine.commands import (
+    Command,
+    Pause,
+    Resume,
+    SeekBy,
+    SetSettings,
+    SetVolume,
+    Skip,
+)
 from auralis_tui.engine.outputs import Output
 from auralis_tui.engine.player import Player
 from auralis_tui.engine.types import PlaybackSettings
@@ -22,13 +32,14 @@ from shared.presets import PRESET_NAMES
 class Status:
     """A snapshot for the now-playing bar."""
 
-    state: str  # stopped | buffering | playing | paused | reconnecting | ended
+    state: str  # idle | buffering | playing | paused | reconnecting | ended
     track_id: int | None
     queue_index: int | None
     position_s: float
     volume: float
-    preset: str
+    preset: str  # heard: the settings the frames at the position were rendered with
     intensity: float
+    chosen: PlaybackSettings  # what the next fetch uses (differs for up to a chunk)
     buffered_chunks: float
     underruns: int
     retry_attempt: int
@@ -73,7 +84,7 @@ class Session:
             crossfade_s=self.crossfade_s,
             settings=self.settings,
         )
-        player.set_volume(self.volume)
+        await player.send(SetVolume(self.volume))
         player.queue = self.queue
         try:
             await player.play(self.queue, start_s=start_s, start_index=index, linger=True)
@@ -103,23 +114,25 @@ class Session:
     def active(self) -> bool:
         return self.player is not None and self._output is not None
 
+    def _post(self, command: Command) -> None:
+        if self.player is not None and self.active:
+            self.player.post(command)
+
     def toggle_pause(self) -> None:
         if self.player is not None and self.active:
             self._paused = not self._paused
-            self.player.set_paused(self._paused)
+            self._post(Pause() if self._paused else Resume())
 
     def skip(self, step: int) -> None:
-        if self.player is not None and self.active:
-            self.player.skip(step)
+        self._post(Skip(step))
 
     async def seek_by(self, delta_s: float) -> None:
-        if self.player is not None and self.active:
-            self.player.seek_by(delta_s)
+        self._post(SeekBy(delta_s))
 
     def change_volume(self, step: float) -> None:
         self.volume = round(min(1.0, max(0.0, self.volume + step)), 2)
         if self.player is not None:
-            self.player.set_volume(self.volume)
+            self.player.post(SetVolume(self.volume))
 
     async def cycle_preset(self) -> None:
         following = PRESET_NAMES[(PRESET_NAMES.index(self.settings.preset) + 1) % len(PRESET_NAMES)]
@@ -132,40 +145,36 @@ class Session:
     async def _apply(self, settings: PlaybackSettings) -> None:
         self.settings = settings
         if self.player is not None:
-            if self.active:
-                await self.player.change_settings(settings.preset, settings.intensity)
-            else:
-                self.player.settings = settings
+            self.player.post(SetSettings(settings))  # applied before the run, or from a chunk boundary
 
     # -- what to show -----------------------------------------------------------------------
 
     def status(self) -> Status:
+        """The player's snapshot, with what only the session knows (volume, connection)."""
         player = self.player
-        now = player.now_playing if player is not None and self.active else None
-        if player is None or now is None:
-            state = "buffering" if self.active else "ended" if self.ended else "stopped"
+        snapshot = player.snapshot if player is not None and self.active else None
+        now = None if snapshot is None else snapshot.now
+        if snapshot is None or now is None:
+            state = "buffering" if self.active else "ended" if self.ended else "idle"
             return Status(
                 state, None, None, 0.0, self.volume, self.settings.preset,
-                self.settings.intensity, 0.0, 0, 0, self.error,
+                self.settings.intensity, self.settings, 0.0, 0, 0, self.error,
             )  # fmt: skip
+        state = snapshot.state
         if self.client.reconnecting or self.client.server_lost:
             state = "reconnecting"
-        elif self._paused:
-            state = "paused"
-        elif not player.started:
-            state = "buffering"
-        else:
-            state = "playing"
+        heard = now.settings or snapshot.settings
         return Status(
             state,
             now.track_id,
             now.index,
             now.position_frame / now.rate_hz,
             self.volume,
-            self.settings.preset,
-            self.settings.intensity,
-            player.buffered_chunks,
-            player.underruns,
+            heard.preset,
+            heard.intensity,
+            snapshot.settings,
+            snapshot.buffered_chunks,
+            snapshot.underruns,
             self.client.retry_attempt,
-            self.error or player.notice,
+            self.error or snapshot.notice,
         )

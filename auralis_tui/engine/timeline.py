@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from auralis_tui.engine.types import PlaybackSettings
 from shared.geometry import ChunkGeometry
 
 Samples = npt.NDArray[np.float32]
@@ -40,6 +41,23 @@ class FedTrack:
     anchor_frame: int = 0  # the track frame written at ring position ``anchor_written``
     anchor_written: int = 0
     tails: dict[int, Samples] = field(default_factory=dict)  # overlap tail of each fed chunk
+    # (ring position, settings) from which the frames written were rendered with them: the
+    # bar names the preset heard, not the one chosen a chunk ago.
+    settings_marks: list[tuple[int, PlaybackSettings]] = field(default_factory=list)
+
+    def mark_settings(self, ring_position: int, settings: PlaybackSettings) -> None:
+        """Frames from ``ring_position`` on are rendered with ``settings`` (what was
+        written there before, with other settings, has been truncated)."""
+        marks = [mark for mark in self.settings_marks if mark[0] < ring_position]
+        if not marks or marks[-1][1] != settings:
+            marks.append((ring_position, settings))
+        self.settings_marks = marks
+
+    def settings_at(self, ring_position: int) -> PlaybackSettings | None:
+        heard = [settings for position, settings in self.settings_marks if position <= ring_position]
+        if heard:
+            return heard[-1]
+        return self.settings_marks[0][1] if self.settings_marks else None
 
     def frame_at(self, ring_position: int) -> int:
         return self.anchor_frame + ring_position - self.anchor_written
@@ -59,13 +77,16 @@ class NowPlaying:
     total_frames: int
     rate_hz: int
     chunk_frames: int
+    settings: PlaybackSettings | None  # what the frames at the position were rendered with
 
 
-def starting_at(index: int, track_id: int, geometry: ChunkGeometry, start_s: float) -> NowPlaying:
-    """What will play once a jump to ``start_s`` of the track lands."""
+def starting_at(
+    index: int, track_id: int, geometry: ChunkGeometry, start_s: float, settings: PlaybackSettings
+) -> NowPlaying:
+    """What will play once a jump to ``start_s`` of the track lands (fetched with ``settings``)."""
     start = min(max(0, round(start_s * geometry.sample_rate_hz)), geometry.total_frames - 1)
     rate_hz, chunk_frames = geometry.sample_rate_hz, geometry.chunk_frames
-    return NowPlaying(index, track_id, start, geometry.total_frames, rate_hz, chunk_frames)
+    return NowPlaying(index, track_id, start, geometry.total_frames, rate_hz, chunk_frames, settings)
 
 
 class Timeline:
@@ -103,4 +124,5 @@ class Timeline:
             total,
             rate_hz,
             entry.geometry.chunk_frames,
+            entry.settings_at(read_position),
         )

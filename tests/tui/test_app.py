@@ -163,19 +163,28 @@ def test_seek_keys_move_by_5_and_60_seconds(tui_library: TuiLibrary) -> None:
 def test_preset_and_intensity_keys_change_the_plan_shown(tui_library: TuiLibrary) -> None:
     first = tui_library.get("/api/tracks", limit=1, sort="artist")["tracks"][0]["id"]
 
-    def server_plan(preset: str, intensity: float) -> str:
-        plan = tui_library.get(f"/api/tracks/{first}/plan", preset=preset, intensity=intensity)
+    def server_plan(preset: str, intensity: float, track: int = first) -> str:
+        plan = tui_library.get(f"/api/tracks/{track}/plan", preset=preset, intensity=intensity)
         return plan_text(plan["plan"])
+
+    def heard_plan(app: AuralisApp, preset: str, intensity: float) -> bool:
+        """The bar shows the plan of the track playing now, at these settings."""
+        track = app.session.status().track_id
+        return track is not None and server_plan(preset, intensity, track) in bar_text(app)
 
     async def script(app: AuralisApp, pilot: object) -> None:
         await start_first_track(app, pilot)
         await until(lambda: server_plan("adaptive", 1.0) in bar_text(app), "the adaptive plan")
         await pilot.press("p")  # type: ignore[attr-defined]
-        await until(lambda: "gentle 1.0" in bar_text(app), "the preset in the bar")
-        await until(lambda: server_plan("gentle", 1.0) in bar_text(app), "the gentle plan")
+        # Chosen at once, heard (with its plan) from the next chunk boundary, ≤ 10 s later.
+        await until(lambda: "→ gentle 1.0 next chunk" in bar_text(app), "the preset chosen")
+        assert server_plan("adaptive", 1.0) in bar_text(app)  # still what is heard
+        await until(lambda: server_plan("gentle", 1.0) in bar_text(app), "the gentle plan", 25)
+        assert "next chunk" not in bar_text(app)
         await pilot.press("left_square_bracket", "left_square_bracket")  # type: ignore[attr-defined]
         await until(lambda: "gentle 0.8" in bar_text(app), "the intensity in the bar")
-        await until(lambda: server_plan("gentle", 0.8) in bar_text(app), "the plan at 0.8")
+        # In the first track's last chunk the change lands at the next track's start.
+        await until(lambda: heard_plan(app, "gentle", 0.8), "the plan at 0.8", 30)
         assert app.session.player is not None
         assert app.session.player.settings.intensity == 0.8  # the stream uses it too
 

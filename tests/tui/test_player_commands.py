@@ -16,10 +16,11 @@ import numpy as np
 
 from auralis_server.library.scanner import Scanner
 from auralis_tui.api import AuralisClient
+from auralis_tui.engine.commands import SeekBy, SeekTo, SetSettings, Skip
 from auralis_tui.engine.outputs import BLOCK_FRAMES, CaptureOutput
 from auralis_tui.engine.player import Player
 from auralis_tui.engine.session import Session
-from auralis_tui.engine.types import PlaybackReport
+from auralis_tui.engine.types import PlaybackReport, PlaybackSettings
 from tests.conftest import LiveServer, write_audio
 from tests.server.conftest import Library
 from tests.tui.test_player import TOLERANCE, _render
@@ -80,8 +81,8 @@ def test_two_seeks_in_one_batch_add_up_from_the_first_target(
     paths, ids = _tracks(library, 30.0)
 
     async def two_seeks(player: Player) -> None:
-        player.seek_by(5.0)
-        player.seek_by(5.0)
+        player.post(SeekBy(5.0))  # both queued before the player runs
+        player.post(SeekBy(5.0))
 
     played, _, seen = _run(server, ids, 0, 1.0, two_seeks)
     render = _render(paths[0]).astype(np.float32)
@@ -102,7 +103,7 @@ def test_next_on_the_last_track_stops_instead_of_restarting_it(
     paths, ids = _tracks(library, 6.0, 25.0)
 
     async def next_track(player: Player) -> None:
-        player.skip(1)
+        await player.send(Skip(1))
 
     played, _, seen = _run(server, ids, 1, 2.0, next_track)
     render = _render(paths[1]).astype(np.float32)
@@ -117,7 +118,7 @@ def test_previous_after_three_seconds_restarts_the_track(
     paths, ids = _tracks(library, 6.0, 12.0)
 
     async def previous(player: Player) -> None:
-        player.skip(-1)
+        await player.send(Skip(-1))
 
     played, _, seen = _run(server, ids, 1, 3.5, previous)
     first, second = (_render(path).astype(np.float32) for path in paths)
@@ -133,7 +134,7 @@ def test_previous_within_three_seconds_goes_to_the_previous_track(
     paths, ids = _tracks(library, 6.0, 12.0)
 
     async def previous(player: Player) -> None:
-        player.skip(-1)
+        await player.send(Skip(-1))
 
     output = CaptureOutput(realtime=True, speed=3.0)  # paced, so the head is still early
     played, _, seen = _run(server, ids, 1, 0.5, previous, output)
@@ -151,7 +152,7 @@ def test_a_seek_holds_the_output_instead_of_counting_underruns(
     paths, ids = _tracks(library, 40.0)
 
     async def seek(player: Player) -> None:
-        await player.seek(30.0)
+        await player.send(SeekTo(30.0))
 
     output = CaptureOutput(realtime=True, speed=4.0)
     played, report, _ = _run(server, ids, 0, 1.0, seek, output)
@@ -186,11 +187,18 @@ def test_a_queue_of_mixed_formats_plays_every_track_in_order(
 ) -> None:
     """44.1 kHz stereo, 48 kHz stereo, 96 kHz 24-bit, 22.05 kHz mono: the device is reopened
     at each format change, and same-format neighbours stay joined without a gap."""
-    formats = [(44100, 2, "PCM_16"), (48000, 2, "PCM_16"), (96000, 2, "PCM_24"), (22050, 1, "PCM_16")]
+    formats = [
+        (44100, 2, "PCM_16"),
+        (48000, 2, "PCM_16"),
+        (96000, 2, "PCM_24"),
+        (22050, 1, "PCM_16"),
+    ]
     formats += [(22050, 1, "PCM_16"), (44100, 2, "PCM_16")]
     paths = [library.music / f"m{index}.wav" for index in range(len(formats))]
     for index, (path, (rate_hz, channels, subtype)) in enumerate(zip(paths, formats, strict=True)):
-        write_audio(path, 2.0 + index * 0.5, rate_hz, channels=channels, subtype=subtype, seed=60 + index)
+        write_audio(
+            path, 2.0 + index * 0.5, rate_hz, channels=channels, subtype=subtype, seed=60 + index
+        )
     Scanner([library.music], workers=1).run()
     server = live_server(library.app())
     output = CaptureOutput()
@@ -250,7 +258,7 @@ def test_a_preset_in_a_tracks_last_chunk_applies_to_the_next_track_already_buffe
     paths, ids = _tracks(library, 12.0, 14.0)
 
     async def bright(player: Player) -> None:
-        await player.change_settings("bright", 1.0)
+        await player.send(SetSettings(PlaybackSettings("bright", 1.0)))
 
     played, _, seen = _run(server, ids, 0, 10.5, bright)  # chunk 1 of the first: its last
     assert seen[0] < 11.5 * RATE  # before the second track's start, with margin
@@ -270,7 +278,7 @@ def test_a_preset_on_the_last_track_rewrites_its_rest_and_cuts_nothing_short(
     paths, ids = _tracks(library, 25.0)
 
     async def bright(player: Player) -> None:
-        await player.change_settings("bright", 1.0)
+        await player.send(SetSettings(PlaybackSettings("bright", 1.0)))
 
     played, _, seen = _run(server, ids, 0, 2.0, bright)
     old = _render(paths[0]).astype(np.float32)
@@ -337,7 +345,7 @@ def test_cancelling_the_run_while_a_jump_is_pending_ends_it(
             task = asyncio.create_task(player.play(ids, linger=True))
             while player.now_playing is None:
                 await asyncio.sleep(0.001)
-            player.seek_by(10.0)
+            await player.send(SeekBy(10.0))
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(task, 10)

@@ -11,6 +11,7 @@ import soundfile
 
 from auralis_server.library.scanner import Scanner
 from auralis_tui.api import AuralisClient
+from auralis_tui.engine.commands import SeekTo, SetSettings, Skip
 from auralis_tui.engine.joiner import equal_gain
 from auralis_tui.engine.outputs import CaptureOutput
 from auralis_tui.engine.player import Player
@@ -61,7 +62,7 @@ def test_seek_while_playing_continues_exactly_at_the_target(
 ) -> None:
     server = live_server(library.app())
     track_id = library.track_id("song.wav")
-    played = _play_with(server, track_id, 60_000, lambda player: player.seek(17.5))
+    played = _play_with(server, track_id, 60_000, lambda player: player.send(SeekTo(17.5)))
     render = _render(library.music / "song.wav").astype(np.float32)
     target = round(17.5 * RATE)
     tail_length = len(render) - target
@@ -80,7 +81,7 @@ def test_a_preset_switch_joins_seamlessly_at_a_chunk_boundary(
         server,
         library.track_id("low.wav"),
         50_000,
-        lambda player: player.change_settings("bright", 1.0),
+        lambda player: player.send(SetSettings(PlaybackSettings("bright", 1.0))),
     )
     old, new = (
         _render(path, "adaptive").astype(np.float32),
@@ -132,7 +133,7 @@ def _skip_run(
             while (player.position_frame or 0) < when_frame and not task.done():
                 await asyncio.sleep(0.0005)
             seen.append(player.now_playing.track_id)  # type: ignore[union-attr]
-            player.skip(step)
+            await player.send(Skip(step))
             while not task.done():
                 now = player.now_playing
                 if now is not None and (not seen or seen[-1] != now.track_id):
@@ -193,7 +194,7 @@ def test_previous_works_after_the_last_track_was_fully_fetched(
                 await asyncio.sleep(0.001)  # the last track is all written, and still playing
             assert not task.done()  # lingering while the device plays
             seen.append(player.now_playing.track_id)  # type: ignore[union-attr]
-            player.skip(-1)
+            await player.send(Skip(-1))
             while not task.done():
                 now = player.now_playing
                 if now is not None and seen[-1] != now.track_id:

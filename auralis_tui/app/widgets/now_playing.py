@@ -27,7 +27,7 @@ _STATE_GLYPHS = {
     "paused": "⏸",
     "buffering": "…",
     "reconnecting": "⟳",
-    "stopped": "■",
+    "idle": "■",
     "ended": "■",
 }
 
@@ -80,6 +80,9 @@ def render_bar(
         text.append(progress_bar(fraction, max(10, width - 2)) + "\n", style="cyan")
     text.append(f"vol {round(status.volume * 100)}%", style="bold")
     text.append(f"  {status.preset} {status.intensity:.1f}")
+    chosen = status.chosen
+    if (chosen.preset, chosen.intensity) != (status.preset, status.intensity):
+        text.append(f" → {chosen.preset} {chosen.intensity:.1f} next chunk", style="dim")
     if track is not None:
         text.append(f"  {plan_text(plan)}")
         text.append(f"  fp {fingerprint_status or '?'}")

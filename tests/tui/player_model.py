@@ -1,0 +1,548 @@
+"""A reference model of the player, a harness that drives the real one, and the checker.
+
+The harness runs the real ``Player`` (real server, capture output paced in real time) on an
+event loop in a thread, and sends it commands from the test's thread as a UI would. For each
+command it records what the listener could see just before (the snapshot) and, for moves,
+where the reference model says audio must resume. The checker decomposes the capture into
+runs of the server's renders and checks them against the model: every run continues the one
+before it (same track, or the next track from its first frame), changes settings only at a
+chunk boundary, or starts at the next move's target (±10 ms); a move's target may be missed
+only when the next move came before a block of it was taken; the queue plays to its end; and
+each snapshot's track and position are what the capture was taking then (±one device block).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import numpy as np
+
+from auralis_tui.api import AuralisClient
+from auralis_tui.engine.commands import (
+    Command,
+    Jump,
+    Pause,
+    Resume,
+    SeekBy,
+    SeekTo,
+    SetSettings,
+    Skip,
+    Stop,
+)
+from auralis_tui.engine.navigation import RESTART_AFTER_S
+from auralis_tui.engine.outputs import BLOCK_FRAMES, CaptureOutput
+from auralis_tui.engine.player import Player
+from auralis_tui.engine.timeline import NowPlaying
+from auralis_tui.engine.types import PlaybackReport, PlaybackSettings, PlayerSnapshot
+from shared.geometry import DEFAULT_OVERLAP_SECONDS
+
+WINDOW = 32  # frames compared to find where a run of the capture comes from
+MATCH = 1e-4  # float32 renders through the wire versus the reference chain
+LANDING_S = 0.010  # a seek lands within ±10 ms of its target
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class TrackSpec:
+    """One queue entry as the model knows it."""
+
+    rate_hz: int
+    channels: int
+    total_frames: int
+    chunk_frames: int
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Frames ``first_frame`` … of queue entry ``index``'s render with ``preset``, found at
+    ``capture_frame`` of the whole capture."""
+
+    index: int
+    preset: str
+    first_frame: int
+    frames: int
+    capture_frame: int
+
+    @property
+    def end_frame(self) -> int:
+        return self.first_frame + self.frames
+
+
+@dataclass(frozen=True)
+class Silence:
+    frames: int
+
+
+@dataclass
+class Move:
+    """Where the model says audio resumes after a jump, skip or seek."""
+
+    label: str
+    targets: list[tuple[int, int, int]]  # acceptable (index, first frame, last frame)
+    chosen_rank: int  # the target is rendered with record.chosen[chosen_rank:] (a later
+    # choice may land before the target's first fetch)
+    sent_blocks: int = 0  # device blocks taken when it was sent: its target comes later
+    may_be_missed: bool = False  # superseded before a block of it could be taken
+    stops: bool = False  # `next` on the last track: nothing after
+
+
+@dataclass
+class Observation:
+    capture_blocks: int
+    snapshot: PlayerSnapshot
+
+
+@dataclass
+class Record:
+    """Everything a run produced, for the checker."""
+
+    moves: list[Move] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)
+    chosen: list[str] = field(default_factory=list)  # presets in the order chosen
+    blocks: list[np.ndarray] = field(default_factory=list)
+    starts: list[tuple[int, int]] = field(default_factory=list)  # (block, rate) of each start
+    report: PlaybackReport | None = None
+    stopped: bool = False
+    paused: bool = False  # a pause may put silence anywhere, also between two tracks
+
+
+class Harness:
+    """The real player on a loop thread; ``send`` is what a key handler would do."""
+
+    def __init__(self, url: str, ids: list[int], specs: list[TrackSpec], speed: float) -> None:
+        self.ids, self.specs, self.speed = ids, specs, speed
+        self.output = CaptureOutput(realtime=True, speed=speed)
+        self.record = Record(chosen=["adaptive"])
+        self.settings = PlaybackSettings()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self.client = self._run(self._client(url))
+        self.player = Player(self.client, self.output, prefetch_chunks=2)
+        self._play: asyncio.Future[PlaybackReport] = asyncio.run_coroutine_threadsafe(
+            self.player.play(ids, linger=True), self._loop
+        )  # type: ignore[assignment]
+        deadline = time.monotonic() + 30
+        while self.player.now_playing is None and not self._play.done():
+            assert time.monotonic() < deadline, "playback did not start"
+            time.sleep(0.001)
+
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(30)
+
+    @staticmethod
+    async def _client(url: str) -> AuralisClient:
+        client = AuralisClient(url)
+        await client.__aenter__()
+        return client
+
+    # -- the model ---------------------------------------------------------------------------
+
+    def send(self, command: Command) -> None:
+        before = self.observe()
+        sent_at = time.monotonic()
+        if before.snapshot.state == "ended" or self._play.done():
+            return
+        self._run(self.player.send(command))
+        slack_frames = self._slack_frames(time.monotonic() - sent_at)
+        move = self._predict(command, before.snapshot, slack_frames)
+        if move is not None:
+            if self.record.moves and before.snapshot.state == "buffering":
+                self.record.moves[-1].may_be_missed = True
+            elif self.record.moves:
+                last = self.record.moves[-1]
+                now = before.snapshot.now
+                heard = now is not None and any(
+                    now.index == index and now.position_frame > first + BLOCK_FRAMES + WINDOW
+                    for index, first, _ in last.targets
+                )
+                last.may_be_missed = last.may_be_missed or not heard
+            move.sent_blocks = before.capture_blocks
+            # A target in a track's last WINDOW frames leaves too short a run to identify.
+            move.may_be_missed = all(
+                first >= self.specs[index].total_frames - WINDOW for index, first, _ in move.targets
+            ) and bool(move.targets)
+            self.record.moves.append(move)
+        if isinstance(command, SetSettings):
+            self.settings = command.settings
+            self.record.chosen.append(command.settings.preset)
+        self.observe()
+
+    def _slack_frames(self, elapsed_s: float) -> int:
+        """Frames the device may take between a snapshot and the command's application."""
+        now = self.player.now_playing
+        rate_hz = now.rate_hz if now is not None else 8000
+        return round(elapsed_s * rate_hz * self.speed) + 2 * BLOCK_FRAMES
+
+    def _predict(self, command: Command, before: PlayerSnapshot, slack: int) -> Move | None:
+        now = before.now
+        if isinstance(command, Jump):
+            spec = self.specs[command.index]
+            frame = int(min(max(0, round(command.start_s * spec.rate_hz)), spec.total_frames - 1))
+            label = f"jump {command.index} {command.start_s:.2f}"
+            return Move(label, [(command.index, frame, frame)], len(self.record.chosen) - 1)
+        if now is None and self.record.moves and len(self.record.moves[-1].targets) == 1:
+            # A jump's target whose track the snapshot could not describe yet: the player
+            # learns it before applying a relative command.
+            index, first, last = self.record.moves[-1].targets[0]
+            spec = self.specs[index]
+            now = NowPlaying(
+                index, 0, first, spec.total_frames, spec.rate_hz, spec.chunk_frames, None
+            )
+        if now is None:
+            return None
+        spec = self.specs[now.index]
+        presets = len(self.record.chosen) - 1
+        last = spec.total_frames - 1
+
+        def clamp(frame: float) -> int:
+            return int(min(max(0, round(frame)), last))
+
+        # The device may move on, or a pending target's track start, before the command
+        # is applied: where the listener is lies in a range.
+        head_lo, head_hi = now.position_frame, now.position_frame + slack
+        match command:
+            case SeekTo(seconds):
+                frame = clamp(seconds * spec.rate_hz)
+                return Move(f"seek to {seconds:.2f}", [(now.index, frame, frame)], presets)
+            case SeekBy(delta_s):
+                delta = delta_s * spec.rate_hz
+                lo, hi = clamp(head_lo + delta), clamp(min(head_hi, last) + delta)
+                return Move(f"seek by {delta_s:+.1f}", [(now.index, lo, hi)], presets)
+            case Skip(step) if step > 0:
+                if now.index + 1 >= len(self.specs):
+                    self.record.stopped = True
+                    return Move("next on the last track", [], presets, stops=True)
+                return Move("next", [(now.index + 1, 0, 0)], presets)
+            case Skip():
+                restart = (now.index, 0, 0)
+                previous = (max(0, now.index - 1), 0, 0)
+                threshold = RESTART_AFTER_S * spec.rate_hz
+                if head_hi < threshold:
+                    targets = [previous]
+                elif head_lo >= threshold:
+                    targets = [restart]
+                else:
+                    targets = [previous, restart]  # the device crossed 3 s meanwhile
+                return Move("previous", targets, presets)
+            case Stop():
+                self.record.stopped = True
+                return Move("stop", [], presets, stops=True)
+        return None
+
+    def pause_for(self, seconds: float) -> None:
+        self.record.paused = True
+        self.send(Pause())
+        time.sleep(seconds)
+        self.send(Resume())
+
+    def observe(self) -> Observation:
+        """Read as the bar does: on the player's loop, between its steps."""
+        observation = self._run(self._observe())
+        self.record.observations.append(observation)
+        return observation
+
+    def _state(self) -> str:
+        """The player's private state and every thread's stack: why a run hangs."""
+        import sys
+        import traceback
+
+        player, ring = self.player, self.player.ring
+        stacks = {
+            thread: "".join(traceback.format_stack(frame))
+            for thread, frame in sys._current_frames().items()
+        }
+        tasks = [task.get_stack() for task in asyncio.all_tasks(self._loop)]
+        return (
+            f"target {player._target} jump {player._pending_jump} refeed {player._refeed} "
+            f"stopping {player._stopping} ring {ring and vars(ring).keys()} "
+            f"read {ring and ring.read_position} written {ring and ring.written_frames} "
+            f"eos {ring and ring.end_of_stream} paused {ring and ring.paused}\n"
+            f"tasks {tasks}\nthreads {stacks}"
+        )
+
+    async def _observe(self) -> Observation:
+        return Observation(len(self.output.blocks), self.player.snapshot)
+
+    def finish(self) -> Record:
+        """Let the queue play out (or the stop land), then stop everything."""
+        try:
+            self.record.report = self._play.result(60)
+        except TimeoutError:
+            raise AssertionError(f"the run did not end: {self._state()}") from None
+        finally:
+            self.output.stop()
+            self._run(self.client.__aexit__(None, None, None))
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+            self._loop.close()
+        self.record.blocks = list(self.output.blocks)
+        self.record.starts = list(self.output.starts)
+        return self.record
+
+
+# -- decomposition ---------------------------------------------------------------------------
+
+
+def _find(
+    played: np.ndarray, renders: dict[tuple[int, str], np.ndarray]
+) -> tuple[int, str, int, int] | None:
+    """The render run that matches the start of ``played`` longest: (index, preset, first
+    frame, length). Two tracks may agree for a while; the longer match is the one playing."""
+    best: tuple[int, str, int, int] | None = None
+    for (index, preset), render in renders.items():
+        column = render[:, 0]
+        head = np.abs(column[: len(column) - WINDOW + 1] - played[0, 0]) < MATCH
+        for start in np.flatnonzero(head):
+            stop = min(len(played), len(column) - start)
+            differs = np.flatnonzero(
+                np.abs(played[:stop, 0] - column[start : start + stop]) >= MATCH
+            )
+            length = int(differs[0]) if len(differs) else stop
+            if length >= WINDOW and (best is None or length > best[3]):
+                best = index, preset, int(start), length
+    return best
+
+
+def decompose(
+    played: np.ndarray, renders: dict[tuple[int, str], np.ndarray], offset: int
+) -> list[Segment | Silence | int]:
+    """One device run as render segments, silences, and ints for unmatched (seam) frames."""
+    parts: list[Segment | Silence | int] = []
+    position = 0
+    while position + WINDOW <= len(played):
+        window = played[position : position + WINDOW]
+        if not window.any():
+            end = position + WINDOW
+            while end < len(played) and not played[end].any():
+                end += 1
+            parts.append(Silence(end - position))
+            position = end
+            continue
+        found = _find(played[position:], renders)
+        if found is None:
+            parts.append(1)
+            position += 1
+            continue
+        index, preset, frame, length = found
+        render = renders[(index, preset)]
+        # A render's own leading zeros were taken for silence: give them back to it.
+        while frame and parts and isinstance(parts[-1], Silence) and not render[frame - 1].any():
+            frame, position, length = frame - 1, position - 1, length + 1
+            shorter = parts[-1].frames - 1
+            parts[-1:] = [Silence(shorter)] if shorter else []
+        parts.append(Segment(index, preset, frame, length, offset + position))
+        position += length
+    if position < len(played):
+        parts.append(len(played) - position)
+    return parts
+
+
+def segments_of(
+    record: Record, specs: list[TrackSpec], renders: dict[tuple[int, str], np.ndarray]
+) -> list[Segment | Silence | int | None]:
+    """The whole capture: each device run decomposed with the renders of its format; None
+    marks a device reopen (a format change)."""
+    parts: list[Segment | Silence | int | None] = []
+    bounds = [first for first, _ in record.starts[1:]] + [len(record.blocks)]
+    for (first, rate_hz), last in zip(record.starts, bounds, strict=True):
+        if last <= first:
+            continue
+        played = np.concatenate(record.blocks[first:last])
+        offset = sum(len(block) for block in record.blocks[:first])
+        usable = {
+            (index, preset): render
+            for (index, preset), render in renders.items()
+            if (specs[index].rate_hz, specs[index].channels) == (rate_hz, played.shape[1])
+        }
+        if parts:
+            parts.append(None)
+        parts.extend(decompose(played, usable, offset))
+    return parts
+
+
+# -- the checker -------------------------------------------------------------------------------
+
+
+def check(
+    record: Record, specs: list[TrackSpec], renders: dict[tuple[int, str], np.ndarray]
+) -> None:
+    parts = segments_of(record, specs, renders)
+    segments = [part for part in parts if isinstance(part, Segment)]
+    final_moves = [move for move in record.moves if not move.stops]
+    ends_at_the_end = bool(final_moves) and all(
+        index == len(specs) - 1 and first >= specs[-1].total_frames - WINDOW
+        for index, first, _ in final_moves[-1].targets
+    )
+    assert segments or ends_at_the_end, "nothing played"
+    steps: list[tuple[Segment, int, int, bool]] = []  # segment, unmatched, silent, reopened
+    unmatched, silent, reopened = 0, 0, False
+    for part in parts:
+        if part is None:
+            reopened = True
+        elif isinstance(part, Silence):
+            silent += part.frames
+        elif isinstance(part, int):
+            unmatched += part
+        else:
+            steps.append((part, unmatched, silent, reopened))
+            unmatched, silent, reopened = 0, 0, False
+    frames_before = np.cumsum([0, *(len(block) for block in record.blocks)])
+    sent_before = [int(frames_before[move.sent_blocks]) - BLOCK_FRAMES for move in record.moves]
+    deepest: list[str] = [""]
+
+    def explain_from(step: int, move_index: int, previous: Segment | None, since_move: int) -> bool:
+        """Whether steps[step:] can be explained, given the moves heard so far (a segment
+        may fit more than one explanation: a seek to 0 before the first block, say)."""
+        if step == len(steps):
+            heard_all = all(move.may_be_missed or move.stops for move in record.moves[move_index:])
+            if not heard_all:
+                deepest[0] = f"never heard: {[m.label for m in record.moves[move_index:]]}"
+            return heard_all
+        part, unmatched, silent, reopened = steps[step]
+        rushed = previous is not None and since_move < specs[previous.index].chunk_frames
+        joins = Join(unmatched, silent, reopened, record.paused or rushed)
+        options = _explanations(
+            part, previous, joins, record.moves, move_index, sent_before, specs, record.chosen
+        )
+        if not options and len(deepest[0]) < 10_000:
+            deepest[0] = _describe(part, previous, joins, record.moves[move_index:], parts)
+        for label, next_move in options:
+            run = part.frames + (0 if label in ("target", "start") else since_move)
+            if explain_from(step + 1, next_move, part, run):
+                return True
+        return False
+
+    assert explain_from(0, 0, None, 0), deepest[0]
+    if not record.stopped and not ends_at_the_end:
+        last = segments[-1]
+        assert last.index == len(specs) - 1 and last.end_frame == specs[-1].total_frames, (
+            f"the queue did not play to its end: {_summary(parts)}"
+        )
+    _check_observations(record, segments)
+
+
+@dataclass(frozen=True)
+class Join:
+    """What lies between two segments of the capture."""
+
+    unmatched: int  # frames matching no render: a settings seam's crossfade
+    silent: int  # held silence: a pause, or the wait for a jump's first chunk
+    reopened: bool  # the device was reopened for another stream format
+    # The run had a pause somewhere, or less than a chunk played since the last move: the
+    # next track's first chunk may then come after the device ran dry (not gapless).
+    may_starve: bool
+
+
+def _explanations(
+    part: Segment,
+    previous: Segment | None,
+    joins: Join,
+    moves: list[Move],
+    move_index: int,
+    sent_before: list[int],
+    specs: list[TrackSpec],
+    chosen: list[str],
+) -> list[tuple[str, int]]:
+    """Why ``part`` may follow ``previous``, each with the index of the next move unheard: a
+    move's target (the moves before it superseded), a continuation, a settings seam at a
+    chunk boundary, the next track from its first frame, or the queue's start."""
+    options: list[tuple[str, int]] = []
+    landing = round(LANDING_S * specs[part.index].rate_hz)
+    for position in range(move_index, len(moves)):
+        move = moves[position]
+        if part.capture_frame < sent_before[position]:
+            break  # audio taken before this move was sent cannot be its target
+        if part.preset in chosen[move.chosen_rank :] and any(
+            (part.index == index and first - landing <= part.first_frame <= last + landing)
+            # a target in a track's last frames (too few to see) goes on into the next track
+            or (
+                part.index == index + 1
+                and part.first_frame == 0
+                and first >= specs[index].total_frames - WINDOW
+            )
+            for index, first, last in move.targets
+        ):
+            options.append(("target", position + 1))
+        if not move.may_be_missed:
+            break
+    if previous is not None and part.index == previous.index and not joins.unmatched:
+        if part.preset == previous.preset and part.first_frame == previous.end_frame:
+            options.append(("continuation", move_index))  # across held silence (a pause) too
+    if previous is not None and part.index == previous.index and part.preset != previous.preset:
+        # The new plan starts at a chunk boundary; the old tail fades into it for one overlap
+        # (the fade's ends may match either render for a few frames).
+        chunk = specs[part.index].chunk_frames
+        overlap = round(DEFAULT_OVERLAP_SECONDS * specs[part.index].rate_hz)
+        boundary = part.first_frame // chunk * chunk
+        seam = (
+            0 <= previous.end_frame - boundary <= overlap and part.first_frame - boundary <= overlap
+        )
+        if seam and part.first_frame == previous.end_frame + joins.unmatched + joins.silent:
+            if part.preset in chosen:
+                options.append(("settings seam", move_index))
+    if (
+        previous is not None
+        and part.index == previous.index + 1
+        and part.first_frame == 0
+        and previous.end_frame == specs[previous.index].total_frames
+        and not joins.unmatched
+        and (not joins.silent or joins.reopened or joins.may_starve)  # gapless in one format
+    ):
+        options.append(("next track", move_index))
+    if previous is None and part.index == 0 and part.first_frame == 0:
+        options.append(("start", move_index))
+    return options
+
+
+def _summary(parts: list[Any]) -> list[str]:
+    return [
+        f"{p.index}:{p.preset}:{p.first_frame}+{p.frames}"
+        if isinstance(p, Segment)
+        else f"silence {p.frames}"
+        if isinstance(p, Silence)
+        else "reopen"
+        if p is None
+        else f"?{p}"
+        for p in parts
+    ]
+
+
+def _describe(
+    part: Segment, previous: Segment | None, joins: Join, moves: list[Move], parts: list[Any]
+) -> str:
+    upcoming = [(move.label, move.targets, move.may_be_missed) for move in moves[:3]]
+    return (
+        f"unexplained {part} after {previous} ({joins}); next moves {upcoming}; "
+        f"capture {_summary(parts)}"
+    )
+
+
+def _check_observations(record: Record, segments: list[Segment]) -> None:
+    """The snapshot names the track and position the capture was taking (±one block)."""
+    frames_before = np.cumsum([0, *(len(block) for block in record.blocks)])
+    for observation in record.observations:
+        now, state = observation.snapshot.now, observation.snapshot.state
+        if now is None or state != "playing":
+            continue
+        taken = int(frames_before[min(observation.capture_blocks, len(record.blocks))])
+        covering = [  # the segment of the last frame taken: the position is the one after
+            seg for seg in segments if seg.capture_frame < taken <= seg.capture_frame + seg.frames
+        ]
+        if not covering:
+            continue  # in a seam or held silence: nothing to compare with
+        seg = covering[0]
+        heard = seg.first_frame + taken - seg.capture_frame
+        assert seg.index == now.index, (
+            f"snapshot says entry {now.index} at {now.position_frame}, capture plays {seg} at "
+            f"capture frame {taken}: {[s for s in segments]}"
+        )
+        assert abs(heard - now.position_frame) <= BLOCK_FRAMES, (
+            f"snapshot at frame {now.position_frame}, capture at {heard} of entry {seg.index} "
+            f"(capture frame {taken}): {segments}"
+        )
