@@ -55,7 +55,8 @@ class CaptureOutput:
             if not self.realtime and ring.available_frames < BLOCK_FRAMES and not ended:
                 time.sleep(0.001)
                 continue
-            if ended and ring.available_frames == 0:
+            # Nothing left, then still the end (a jump clears the ring and the end mark).
+            if ring.available_frames == 0 and ring.end_of_stream:
                 break
             got = ring.read_into(block)
             if got and self.first_sample_at is None:

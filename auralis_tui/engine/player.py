@@ -164,7 +164,8 @@ class Player:
                 if (shape.sample_rate_hz, track["channels"]) != (rate_hz, channels):
                     # Another stream format: the device is reopened at this track boundary
                     # once it has played what it has (gapless holds between same formats).
-                    await self._reopen(shape, track["channels"], report)
+                    if not await self._reopen(shape, track["channels"], report):
+                        continue
                     rate_hz, channels = shape.sample_rate_hz, track["channels"]
                 if self._pending_jump is not None or self._refeed is not None:
                     continue
@@ -210,17 +211,21 @@ class Player:
                 return index, track
         return len(self.queue), None
 
-    async def _reopen(self, shape: ChunkGeometry, channels: int, report: PlaybackReport) -> None:
-        """Let the device play out, then a new ring and device stream in the new format."""
+    async def _reopen(self, shape: ChunkGeometry, channels: int, report: PlaybackReport) -> bool:
+        """Let the device play out, then a new ring and device stream in the new format;
+        False if a settings change came first (it rewrites this ring's future: the loop
+        applies it, and reaches this track again after)."""
         assert self._writer is not None
         await self._writer.finish()
-        await self._writer.played_out(lambda: self._pending_jump is None and not self._stopping)
+        await self._writer.played_out(self._idle_until_asked)
+        if self._refeed is not None and self._pending_jump is None and not self._stopping:
+            return False
         if self._writer.started:
             self.output.stop()
         self._account(report)
         self._open(shape, channels)
-        self._refeed = None  # positions in the old ring mean nothing now; the next fetch
-        # already uses the new settings
+        self._refeed = None  # a jump drops the old ring's future anyway
+        return True
 
     def _open(self, geometry: ChunkGeometry, channels: int) -> None:
         """A ring for ``prefetch_chunks`` + 1 chunks of this format, and an empty timeline."""
@@ -275,14 +280,10 @@ class Player:
         return None
 
     async def _rewrite(self, refeed: Refeed, report: PlaybackReport) -> int:
-        """Apply a settings change: drop the ring from the switch point, feed that track
-        again from there, and return the queue index to continue with."""
-        assert self._writer is not None
-        self._refeed = None
+        """Apply a settings change: feed the track again from the switch point, and return
+        the queue index to continue with."""
+        self._refeed = None  # the ring was cut at the switch point when it was asked for
         entry = refeed.entry
-        self._writer.ring.truncate(entry.written_at(refeed.start_frame))
-        self._timeline.keep_until(entry.written_at(refeed.start_frame))
-        self._writer.held = None
         await self._feed_entry(entry, refeed.start_frame, refeed.joiner, report)
         return entry.index + 1
 
@@ -497,7 +498,15 @@ class Player:
         )
         if refeed is None:
             return  # nothing buffered past a boundary: the next request uses the settings
-        self._refeed = refeed  # the loop rewrites from there; the feeder stops writing now
+        # Cut the old settings' future now, while the device is still a safety margin short
+        # of the switch point (the loop may be busy; the device would not wait for it).
+        switch_at = refeed.entry.written_at(refeed.start_frame)
+        assert self._writer is not None
+        self._writer.ring.truncate(switch_at)
+        self._writer.ring.end_of_stream = False  # more follows, also after a finish()
+        self._timeline.keep_until(switch_at)
+        self._writer.held = None
+        self._refeed = refeed  # the loop feeds from there; the feeder stops writing now
         if self._feeder is not None:
             self._feeder.cancel()
 

@@ -96,5 +96,6 @@ class RingBuffer:
         The consumer's position is only ever written by the consumer, so the producer asks
         it to skip ahead instead of moving it. Until the next read, nothing is free to write.
         """
+        self.end_of_stream = False  # first: a reader that then sees nothing left must not stop
         self.holding = True
         self._skip_to = self._written
