@@ -22,6 +22,11 @@ class Output(Protocol):
     def start(self, ring: RingBuffer, rate_hz: int) -> None: ...
     def stop(self) -> None: ...
 
+    def latency_s(self) -> float:
+        """How long the last frame taken from the ring takes to be heard: stopping sooner
+        cuts it off."""
+        ...
+
 
 class CaptureOutput:
     """Pulls the ring buffer like a sound card would, into memory (tests, latency bench).
@@ -69,6 +74,9 @@ class CaptureOutput:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(10)
+
+    def latency_s(self) -> float:
+        return 0.0  # what was pulled is captured already
 
     def wait(self, timeout_s: float = 60) -> None:
         if self._thread is not None:
@@ -140,6 +148,13 @@ class SoundDeviceOutput:
             raise ClientError(f"cannot open the audio output: {exc}") from None
         except ValueError as exc:  # sounddevice's word for a device name that matches nothing
             raise ClientError(f"{exc}; `auralis devices` lists the outputs") from None
+
+    def latency_s(self) -> float:
+        """The stream's output latency plus a block the host may still hold."""
+        stream = self._stream
+        if stream is None:
+            return 0.0
+        return float(stream.latency) + BLOCK_FRAMES / float(stream.samplerate)
 
     def stop(self) -> None:
         if self._stream is not None:

@@ -62,6 +62,9 @@ class RingWriter:
             self.start_output()
 
     async def played_out(self, keep_waiting: Callable[[], bool]) -> None:
-        """Wait until the device has taken everything, or ``keep_waiting`` turns false."""
+        """Wait until the device has played everything (taken it, and its own latency
+        later: a stop any sooner cuts the end), or ``keep_waiting`` turns false."""
         while keep_waiting() and self.ring.available_frames:
             await asyncio.sleep(_POLL_S)
+        if keep_waiting() and self.started:
+            await asyncio.sleep(self.output.latency_s())

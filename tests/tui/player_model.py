@@ -553,13 +553,13 @@ def _check_observations(record: Record, segments: list[Segment]) -> None:
         if now is None or state != "playing":
             continue
         taken = int(frames_before[min(observation.capture_blocks, len(record.blocks))])
-        # The segment of the last frame taken, or of the next one (at a seam both are
-        # right: the device has taken one and is about to take the other).
+        # Inside a run of one render; at a run's edge the device has taken one thing and
+        # is about to take another, and the snapshot may name either.
         covering = [
-            seg for seg in segments if seg.capture_frame <= taken <= seg.capture_frame + seg.frames
+            seg for seg in segments if seg.capture_frame < taken < seg.capture_frame + seg.frames
         ]
-        if all(taken == seg.capture_frame + seg.frames for seg in covering):
-            continue  # at a seam, held silence or a run too short to see: nothing to compare
+        if not covering:
+            continue  # at an edge, in held silence or a seam: nothing to compare with
         places = [(seg.index, seg.first_frame + taken - seg.capture_frame) for seg in covering]
         assert any(
             index == now.index and abs(heard - now.position_frame) <= BLOCK_FRAMES

@@ -298,6 +298,9 @@ class _HeldOutput:
     def stop(self) -> None:
         pass
 
+    def latency_s(self) -> float:
+        return 0.0
+
 
 def test_short_tracks_buffered_together_are_each_named_while_they_play(
     library: Library, live_server: Callable[..., LiveServer]
