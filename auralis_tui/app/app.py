@@ -62,11 +62,13 @@ class AuralisApp(App[None]):
             self.screen.focus_next()
         elif isinstance(focused, TrackTable) and focused.track_ids:
             queue = list(focused.track_ids)
-            self.start_playing(queue, min(focused.cursor_row, len(queue) - 1))
+            # Set up now: keys pressed before the worker runs go to this run's player.
+            self.session.begin(queue, min(focused.cursor_row, len(queue) - 1))
+            self.start_playing()
 
     @work(exclusive=True, group="playback")
-    async def start_playing(self, queue: list[int], index: int) -> None:
-        await self.session.play(queue, index)
+    async def start_playing(self) -> None:
+        await self.session.run()
 
     def action_enqueue(self) -> None:
         screen = self.screen

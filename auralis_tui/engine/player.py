@@ -66,6 +66,7 @@ class Player:
         prefetch_chunks: int = 3,
         crossfade_s: float = 0.0,
         settings: PlaybackSettings | None = None,
+        volume: float = 1.0,
     ) -> None:
         self.client = client
         self.output = output
@@ -74,7 +75,7 @@ class Player:
         self.settings = settings or PlaybackSettings()
         self._writer: RingWriter | None = None  # the ring of the current stream format
         self.queue: list[int] = []
-        self._volume = 1.0
+        self._volume = min(1.0, max(0.0, volume))
         self._paused = False
         self._current: FedTrack | None = None  # the track being fed
         self._timeline = Timeline()  # where each fed track sits in the ring
@@ -90,6 +91,7 @@ class Player:
         self._group: asyncio.TaskGroup | None = None  # the running play()'s tasks
         self._commands: asyncio.Queue[_Pending] = asyncio.Queue()
         self._ended = False  # the last run played to its end (or `next` on its last track)
+        self._before_run = True  # commands wait in the queue for the run about to start
 
     @property
     def ring(self) -> RingBuffer | None:
@@ -120,9 +122,15 @@ class Player:
                 outcome = await self._run(track_ids, start_s, start_index, linger)
             except ClientError as exc:
                 outcome = exc  # raised below: in the group it would become an ExceptionGroup
+            except asyncio.CancelledError:
+                # A cancelled run's traceback outlives it (a UI may keep it): let the ring
+                # and the timeline go with the run, not with whoever holds the traceback.
+                self._writer, self._timeline, self._current = None, Timeline(), None
+                raise
             finally:
                 commands.cancel()
                 self._group = None
+                self._before_run = False
                 self._settle_commands()
         if isinstance(outcome, ClientError):
             raise outcome
@@ -134,6 +142,10 @@ class Player:
     ) -> PlaybackReport:
         report = PlaybackReport()
         self.queue = list(track_ids)
+        self._pending_jump, self._stopping, self._refeed = None, False, None
+        # Where the listener will be until the first track is set up: a seek pressed right
+        # after Enter counts from here (commands sent before the run waited in the queue).
+        self._target = (start_index, start_s) if 0 <= start_index < len(self.queue) else None
         index, first = await self._first_playable(start_index, report)
         if first is None:
             raise ClientError("; ".join(report.problems) or "nothing to play")
@@ -142,7 +154,6 @@ class Player:
         rate_hz, channels = geometry.sample_rate_hz, first["channels"]
         self._open(geometry, channels)
         offset_s = start_s if index == start_index else 0.0
-        self._pending_jump, self._target, self._stopping, self._refeed = None, None, False, None
         while not self._stopping:
             if self._pending_jump is not None:  # a jump brought a lingering loop back
                 (index, offset_s), self._pending_jump = self._pending_jump, None
@@ -361,7 +372,7 @@ class Player:
         ring = self.ring
         now = self.now_playing
         if ring is None or (now is None and self._ended):
-            state = "ended" if self._ended else "idle"
+            state = "ended" if self._ended else "buffering" if self._group else "idle"
         elif ring.paused:
             state = "paused"
         elif self._target is not None or ring.holding or not self.started:
@@ -377,8 +388,8 @@ class Player:
 
     async def send(self, command: Command) -> None:
         """Have the player apply ``command``; returns once it has (in order with others)."""
-        if self._group is None:
-            self._apply(command)  # no run: nothing is being fed, settings and volume only
+        if self._group is None and not self._before_run:
+            self._apply(command)  # the run is over: settings and volume only
             return
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._commands.put_nowait((command, done))
@@ -386,7 +397,7 @@ class Player:
 
     def post(self, command: Command) -> None:
         """``send`` without waiting for it (a key handler that need not know the outcome)."""
-        if self._group is None:
+        if self._group is None and not self._before_run:
             self._apply(command)
         else:
             self._commands.put_nowait((command, asyncio.get_running_loop().create_future()))
@@ -444,22 +455,25 @@ class Player:
 
     def _jump_to(self, index: int, start_s: float = 0.0) -> None:
         """Drop what is buffered and play queue entry ``index`` from ``start_s``."""
-        if self._writer is None or self._group is None or not 0 <= index < len(self.queue):
+        if self._group is None or not 0 <= index < len(self.queue):
             return
+        self._pending_jump = self._target = (index, start_s)
+        if self._writer is None:
+            return  # the run is starting: its loop takes the jump once the device is open
         # No await from here on: the old feeder cannot write again before it is cancelled.
         ring = self._writer.ring
         self._timeline.keep_until(ring.read_position)  # tracks not reached go with the buffer
         self._refeed, self._writer.held = None, None
         ring.clear()
-        ring.end_of_stream = False
-        self._pending_jump = self._target = (index, start_s)
         if self._feeder is not None:
             self._feeder.cancel()  # a feeder already done ignores this; the loop sees the jump
 
     def _stop(self) -> None:
-        if self._writer is None or self._group is None:
+        if self._group is None:
             return
         self._pending_jump, self._target, self._refeed, self._stopping = None, None, None, True
+        if self._writer is None:
+            return
         self._writer.held = None
         self._writer.ring.clear()
         self._writer.ring.end_of_stream = True

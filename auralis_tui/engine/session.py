@@ -8,7 +8,9 @@ TUI calls these methods from its key bindings and reads ``status()`` on a timer.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -68,29 +70,48 @@ class Session:
         self.ended = False  # the last run reached the end of its queue
         self._output: Output | None = None
         self._paused = False
+        self._start = (0, 0.0)  # the queue entry and offset ``run`` starts from
 
     # -- a run through the queue ------------------------------------------------------------
 
     async def play(self, queue: list[int], index: int = 0, start_s: float = 0.0) -> None:
         """Play ``queue`` from entry ``index`` until it ends; cancelling this stops the sound."""
+        self.begin(queue, index, start_s)
+        await self.run()
+
+    def begin(self, queue: list[int], index: int = 0, start_s: float = 0.0) -> None:
+        """Set up a run now (no await), so keys pressed before ``run`` starts reach its player
+        (a seek right after Enter); ``run`` then plays it."""
         self.stop_output()
         self.queue = list(queue)
         self.error, self._paused, self.ended = None, False, False
-        output = self._output = self.output_factory()
-        player = self.player = Player(
+        self._output = self.output_factory()
+        self.player = Player(
             self.client,
-            output,
+            self._output,
             prefetch_chunks=self.prefetch_chunks,
             crossfade_s=self.crossfade_s,
             settings=self.settings,
+            volume=self.volume,
         )
-        await player.send(SetVolume(self.volume))
-        player.queue = self.queue
+        self.player.queue = self.queue
+        self._start = (index, start_s)
+
+    async def run(self) -> None:
+        """Play the run ``begin`` set up."""
+        player, output = self.player, self._output
+        assert player is not None and output is not None, "begin() first"
+        index, start_s = self._start
         try:
             await player.play(self.queue, start_s=start_s, start_index=index, linger=True)
             self.ended = True  # the queue played out, or `next` on its last track
         except ClientError as exc:
             self.error = str(exc)
+        except asyncio.CancelledError as exc:
+            # A UI may keep the cancelled run's exception: its frames would keep the player
+            # (and its buffers) alive, one more per Enter.
+            traceback.clear_frames(exc.__traceback__)
+            raise
         finally:
             if self._output is output:
                 self.stop_output()

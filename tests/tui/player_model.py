@@ -401,7 +401,7 @@ def check(
         index == len(specs) - 1 and first >= specs[-1].total_frames - WINDOW
         for index, first, _ in final_moves[-1].targets
     )
-    assert segments or ends_at_the_end, "nothing played"
+    assert segments or ends_at_the_end or record.stopped, "nothing played"
     steps: list[tuple[Segment, int, int, bool]] = []  # segment, unmatched, silent, reopened
     unmatched, silent, reopened = 0, 0, False
     for part in parts:
@@ -417,6 +417,7 @@ def check(
     frames_before = np.cumsum([0, *(len(block) for block in record.blocks)])
     sent_before = [int(frames_before[move.sent_blocks]) - BLOCK_FRAMES for move in record.moves]
     deepest: list[str] = [""]
+    deepest_step = [0]
 
     def explain_from(step: int, move_index: int, previous: Segment | None, since_move: int) -> bool:
         """Whether steps[step:] can be explained, given the moves heard so far (a segment
@@ -432,7 +433,8 @@ def check(
         options = _explanations(
             part, previous, joins, record.moves, move_index, sent_before, specs, record.chosen
         )
-        if not options and len(deepest[0]) < 10_000:
+        if not options and step >= deepest_step[0]:
+            deepest_step[0] = step  # the failure that got furthest is the one to report
             deepest[0] = _describe(part, previous, joins, record.moves[move_index:], parts)
         for label, next_move in options:
             run = part.frames + (0 if label in ("target", "start") else since_move)
@@ -486,7 +488,7 @@ def _explanations(
             or (
                 part.index == index + 1
                 and part.first_frame == 0
-                and first >= specs[index].total_frames - WINDOW
+                and last >= specs[index].total_frames - WINDOW
             )
             for index, first, last in move.targets
         ):
@@ -553,18 +555,16 @@ def _check_observations(record: Record, segments: list[Segment]) -> None:
         if now is None or state != "playing":
             continue
         taken = int(frames_before[min(observation.capture_blocks, len(record.blocks))])
-        # Inside a run of one render; at a run's edge the device has taken one thing and
-        # is about to take another, and the snapshot may name either.
-        covering = [
-            seg for seg in segments if seg.capture_frame < taken < seg.capture_frame + seg.frames
-        ]
-        if not covering:
-            continue  # at an edge, in held silence or a seam: nothing to compare with
-        places = [(seg.index, seg.first_frame + taken - seg.capture_frame) for seg in covering]
+        # Only where the device is inside a run of one render (at an edge it has taken one
+        # thing and is about to take another, and the snapshot may name either). The
+        # snapshot's place must be played within one block of there: the device thread may
+        # have read a block it has not yet handed to the capture.
+        if not any(seg.capture_frame < taken < seg.capture_frame + seg.frames for seg in segments):
+            continue
+        claimed = now.position_frame
         assert any(
-            index == now.index and abs(heard - now.position_frame) <= BLOCK_FRAMES
-            for index, heard in places
-        ), (
-            f"snapshot at entry {now.index} frame {now.position_frame}, capture at {places} "
-            f"(capture frame {taken}): {segments}"
-        )
+            seg.index == now.index
+            and seg.first_frame <= claimed <= seg.end_frame
+            and abs(seg.capture_frame + claimed - seg.first_frame - taken) <= BLOCK_FRAMES
+            for seg in segments
+        ), f"snapshot at entry {now.index} frame {claimed}, capture frame {taken}: {segments}"

@@ -376,3 +376,27 @@ def test_next_on_the_last_track_leaves_the_session_ended(
             return playing, session.status().state
 
     assert asyncio.run(run()) == ("playing", "ended")
+
+
+def test_seeks_pressed_before_the_run_starts_count_from_its_start(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    """Enter then → → faster than the playback worker starts: both seeks reach the run
+    (they were dropped: the session had no player yet), so it plays from 10 s."""
+    server = live_server(library.app())
+    paths, ids = _tracks(library, 20.0)
+    output = CaptureOutput()
+
+    async def run() -> None:
+        async with AuralisClient(server.url) as client:
+            session = Session(client, lambda: output)
+            session.begin(ids)
+            await session.seek_by(5.0)
+            await session.seek_by(5.0)
+            await asyncio.wait_for(session.run(), 30)
+
+    asyncio.run(run())
+    render = _render(paths[0]).astype(np.float32)
+    played = output.samples
+    assert len(played) == len(render) - 10 * RATE
+    assert float(np.abs(played - render[10 * RATE :]).max()) < TOLERANCE
