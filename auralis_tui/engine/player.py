@@ -115,23 +115,24 @@ class Player:
         """
         outcome: PlaybackReport | ClientError
         self._ended = False
-        async with asyncio.TaskGroup() as group:
-            self._group = group
-            commands = group.create_task(self._serve_commands())
-            try:
-                outcome = await self._run(track_ids, start_s, start_index, linger)
-            except ClientError as exc:
-                outcome = exc  # raised below: in the group it would become an ExceptionGroup
-            except asyncio.CancelledError:
-                # A cancelled run's traceback outlives it (a UI may keep it): let the ring
-                # and the timeline go with the run, not with whoever holds the traceback.
-                self._writer, self._timeline, self._current = None, Timeline(), None
-                raise
-            finally:
-                commands.cancel()
-                self._group = None
-                self._before_run = False
-                self._settle_commands()
+        try:
+            async with asyncio.TaskGroup() as group:
+                self._group = group
+                commands = group.create_task(self._serve_commands())
+                try:
+                    outcome = await self._run(track_ids, start_s, start_index, linger)
+                except ClientError as exc:
+                    outcome = exc  # raised below: in the group it would be an ExceptionGroup
+                finally:
+                    commands.cancel()
+                    self._group = None
+                    self._before_run = False
+                    self._settle_commands()
+        except asyncio.CancelledError:
+            # Its tasks are done. A cancelled run's traceback outlives it (a UI may keep it):
+            # the ring and the timeline go with the run, not with whoever holds the traceback.
+            self._writer, self._timeline, self._current = None, Timeline(), None
+            raise
         if isinstance(outcome, ClientError):
             raise outcome
         self._ended = True
