@@ -11,15 +11,15 @@ the device for the first time), the first of them on a freshly started sound ser
 from __future__ import annotations
 
 import shlex
-import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from auralis_server.config import Settings
-from tests.conftest import LiveServer, require_audio_fixture
+from tests.conftest import LiveServer
+from tests.tui import test_tmux
 from tests.tui.cli_run import AURALIS, ROOT
 from tests.tui.conftest import SINK
 from tests.tui.recorder import (
@@ -36,18 +36,9 @@ from tests.tui.recorder import (
 )
 from tests.tui.test_tmux import SESSION, send, session_alive, wait_for
 
+tmux_env = test_tmux.tmux  # the fixture, under the name this test uses
 RUNS = 10
 TITLE = "Recorded Noise"
-
-
-@pytest.fixture
-def tmux_env(pulse: dict[str, str], tmp_path: Path) -> Iterator[dict[str, str]]:
-    """The environment of a private tmux server (its socket under tmp_path)."""
-    require_audio_fixture(shutil.which("tmux") is not None, "tmux missing (apt-get install tmux)")
-    env = {**pulse, "TMUX_TMPDIR": str(tmp_path), "TERM": "xterm-256color"}
-    env.pop("TMUX", None)
-    yield env
-    subprocess.run(["tmux", "kill-server"], env=env, capture_output=True)
 
 
 def tui_command(pulse: dict[str, str], server_url: str) -> str:
