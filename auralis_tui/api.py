@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 from httpx_sse import aconnect_sse
 
+from shared.loudness import LoudnessSeries
 from shared.ranges import parse_content_range
 from shared.wire import Frame, FrameReader, WireError
 
@@ -25,6 +26,8 @@ DEFAULT_SERVER = "http://127.0.0.1:8765"
 RETRY_DELAYS_S = (0.25, 0.5, 1.0, 2.0, 4.0)
 # The TUI rides out a NAS reboot: about two minutes of retries, at most 5 s apart.
 PATIENT_RETRY_DELAYS_S = RETRY_DELAYS_S + (5.0,) * 24
+PAGE_TRACKS = 1000  # the server's most tracks per page
+PAGE_IDS = 100_000  # the server's most ids per page (``fields=id``)
 
 
 class ClientError(Exception):
@@ -92,9 +95,50 @@ class AuralisClient:
         _raise_for_status(response)
         return response.json()
 
-    async def tracks(self, query: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
-        body = await self.get_json("/api/tracks", q=query, limit=limit)
-        return list(body["tracks"])
+    async def track_pages(
+        self, query: str | None = None, *, page_size: int = PAGE_TRACKS, **filters: str | None
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every matching track, a page at a time, following the server's ``next`` cursor:
+        a scan adding or removing tracks meanwhile neither repeats nor skips a row."""
+        after: str | None = None
+        while True:
+            body = await self.get_json(
+                "/api/tracks", q=query, limit=page_size, after=after, **filters
+            )
+            yield list(body["tracks"])
+            after = body.get("next")
+            if not after:
+                return
+
+    async def tracks(self, query: str | None = None, **filters: str | None) -> list[dict[str, Any]]:
+        """Every matching track (all pages), in the server's default order."""
+        return [track async for page in self.track_pages(query, **filters) for track in page]
+
+    async def track_ids(
+        self, query: str | None = None, *, page_size: int = PAGE_IDS, **filters: str | None
+    ) -> list[int]:
+        """The ids of every matching track, in order: a whole library in one or two calls."""
+        ids: list[int] = []
+        after: str | None = None
+        while True:
+            body = await self.get_json(
+                "/api/tracks", q=query, fields="id", limit=page_size, after=after, **filters
+            )
+            ids += body["ids"]
+            after = body.get("next")
+            if not after:
+                return ids
+
+    async def tracks_by_id(self, track_ids: list[int]) -> list[dict[str, Any]]:
+        """These tracks, whole (any order; a track the library no longer has is left out)."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(track_ids), PAGE_TRACKS):
+            chunk = track_ids[start : start + PAGE_TRACKS]
+            body = await self.get_json(
+                "/api/tracks", ids=",".join(map(str, chunk)), limit=PAGE_TRACKS
+            )
+            found += body["tracks"]
+        return found
 
     async def track(self, track_id: int) -> dict[str, Any]:
         return dict(await self.get_json(f"/api/tracks/{track_id}"))
@@ -194,6 +238,23 @@ class AuralisClient:
                     delay,
                 )
                 await asyncio.sleep(delay)
+
+    async def loudness(self, track_id: int, preset: str, intensity: float) -> LoudnessSeries:
+        """Short-term loudness before and after mastering. The server renders the whole track
+        the first time it is asked for these settings, so this waits longer than other calls."""
+        try:
+            response = await self._http.get(
+                f"/api/tracks/{track_id}/loudness",
+                params={"preset": preset, "intensity": intensity},
+                timeout=httpx.Timeout(120.0, connect=5.0),
+            )
+        except httpx.RequestError as exc:
+            raise ServerUnreachable(f"cannot reach {self.server}: {_reason(exc)}") from None
+        _raise_for_status(response)
+        try:
+            return LoudnessSeries.from_dict(response.json())
+        except ValueError as exc:
+            raise ClientError(f"unexpected loudness answer from the server: {exc}") from None
 
 
 def _stream_params(request: StreamRequest) -> dict[str, str | float]:

@@ -1,7 +1,9 @@
 """`auralis`: the terminal client. Errors are one line on stderr and a non-zero exit.
 
 Output piped into a reader that stops early (``auralis ls | head``) ends quietly with
-status 141, as a program killed by SIGPIPE reports in the shell.
+status 141, as a program killed by SIGPIPE reports in the shell. `auralis ctl` is
+dispatched before the client's modules load (httpx, numpy: half a second), so a remote
+bound to a key answers at once.
 """
 
 from __future__ import annotations
@@ -11,21 +13,24 @@ import asyncio
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
 
-from auralis_tui.api import AuralisClient, ClientError
-from auralis_tui.commands.options import given_settings, parse_arguments
-from auralis_tui.config import ClientSettings, load_client_settings
+if TYPE_CHECKING:
+    from auralis_tui.config import ClientSettings
 
 BROKEN_PIPE_STATUS = 141  # 128 + SIGPIPE
 
 
 def _settings(args: argparse.Namespace) -> ClientSettings:
+    from auralis_tui.commands.options import given_settings
+    from auralis_tui.config import load_client_settings
+
     return load_client_settings(given_settings(args), config_path=getattr(args, "config", None))
 
 
 def _tui(args: argparse.Namespace) -> int:
     """Check the server answers (one line if not), then hand the terminal to Textual."""
-    from auralis_tui.api import PATIENT_RETRY_DELAYS_S
+    from auralis_tui.api import PATIENT_RETRY_DELAYS_S, AuralisClient
     from auralis_tui.app.app import AuralisApp
     from auralis_tui.engine.outputs import SoundDeviceOutput, require_portaudio
     from auralis_tui.engine.session import Session
@@ -48,11 +53,13 @@ def _tui(args: argparse.Namespace) -> int:
         settings=PlaybackSettings(settings.preset, settings.intensity),
         crossfade_s=settings.crossfade_seconds,
     )
-    AuralisApp(client, session).run()
+    AuralisApp(client, session, remote_control=True).run()
     return 0
 
 
 async def _run(args: argparse.Namespace) -> int:
+    from auralis_tui.api import AuralisClient
+
     if args.command == "devices":
         from auralis_tui.engine.outputs import list_devices
 
@@ -74,20 +81,37 @@ def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _ctl(words: list[str]) -> int:
+    """`auralis ctl`: its own words (``seek -5``), not the settings' parser."""
+    from auralis_tui.remote import client as remote
+
+    return remote.main(words)
+
+
+def _client(words: list[str]) -> int:
+    """Every other command, and the full-screen player; a ``ClientError`` is one line."""
+    from auralis_tui.api import ClientError
+    from auralis_tui.commands.options import parse_arguments
+
+    try:
+        args = parse_arguments(words)
+        return _tui(args) if args.command is None else asyncio.run(_run(args))
+    except ClientError as exc:
+        print(f"auralis: {exc}", file=sys.stderr)
+        return 1
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parse_arguments(argv)
+    words = sys.argv[1:] if argv is None else argv
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        status = _tui(args) if args.command is None else asyncio.run(_run(args))
+        status = _ctl(words[1:]) if words[:1] == ["ctl"] else _client(words)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
         return status
     except BrokenPipeError:
         # Python's recipe: stdout points at /dev/null so the exit flush cannot fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return BROKEN_PIPE_STATUS
-    except ClientError as exc:
-        print(f"auralis: {exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         return 130  # Ctrl-C or SIGTERM; either way nothing half-written is left
 

@@ -127,3 +127,82 @@ def short_term_loudness(squares: Array, rate_hz: int) -> Array:
     """LUFS of 3 s windows every 1 s (EBU Tech 3341 short-term), ungated."""
     powers = window_powers(squares, rate_hz, SHORT_TERM_S, SHORT_TERM_HOP_S)
     return _loudness(powers, channel_weights(squares.shape[1]))
+
+
+class _WindowSums:
+    """Per-channel sums of squares over windows of several (``window``, ``hop``) layouts, fed
+    in pieces: the running cumulative sum is recorded where each window starts and ends, so a
+    window may span any number of pieces and memory stays one row per window.
+    """
+
+    def __init__(self, layouts: tuple[tuple[int, int], ...], channels: int) -> None:
+        self.layouts = layouts
+        self._frames = 0
+        self._total = np.zeros(channels)
+        # per layout: cumulative sums at j·hop, and at j·hop + window
+        self._starts: list[list[Array]] = [[self._total[None, :]] for _ in layouts]
+        self._ends: list[list[Array]] = [[] for _ in layouts]
+
+    def _marks(self, first: int, hop: int, cumulative: Array) -> Array:
+        """Rows of ``cumulative`` (row k: the sum up to frame pos + k + 1) at the frames
+        ``first`` + j·hop in (pos, pos + n]."""
+        pos, stop = self._frames, self._frames + len(cumulative)
+        lowest = max(0, (pos - first) // hop + 1)
+        highest = (stop - first) // hop
+        return cumulative[first + hop * np.arange(lowest, highest + 1) - pos - 1]
+
+    def add(self, squares: Array) -> None:
+        """Feed the next squares; ``squares`` is overwritten (it becomes the running sum)."""
+        if len(squares) == 0:
+            return
+        cumulative = np.cumsum(squares, axis=0, out=squares)
+        cumulative += self._total
+        for (window, hop), starts, ends in zip(self.layouts, self._starts, self._ends, strict=True):
+            starts.append(self._marks(0, hop, cumulative))
+            ends.append(self._marks(window, hop, cumulative))
+        self._frames += len(cumulative)
+        self._total = cumulative[-1].copy()
+
+    def powers(self, layout: int) -> Array:
+        """(windows, channels) mean square of every window of ``layouts[layout]`` that ended
+        inside what was fed."""
+        ends = np.concatenate([np.zeros((0, len(self._total))), *self._ends[layout]])
+        starts = np.concatenate(self._starts[layout])[: len(ends)]
+        return (ends - starts) / self.layouts[layout][0]
+
+
+class LoudnessMeter:
+    """BS.1770 meter fed a track piece by piece, in order (e.g. chunk by chunk as it renders).
+
+    The K-weighting state carries across pieces, so the readings equal those of the whole
+    signal at once: short-term loudness (``SHORT_TERM_S`` windows every ``SHORT_TERM_HOP_S``,
+    EBU Tech 3341) and gated integrated loudness. Memory is a few rows per second of audio.
+    """
+
+    def __init__(self, rate_hz: int, channels: int) -> None:
+        self.rate_hz = rate_hz
+        self._sos = k_weighting_sos(rate_hz)
+        self._state = np.zeros((len(self._sos), 2, channels))
+        self._weights = channel_weights(channels)
+        blocks = (round(BLOCK_S * rate_hz), round(BLOCK_HOP_S * rate_hz))
+        short_term = (round(SHORT_TERM_S * rate_hz), round(SHORT_TERM_HOP_S * rate_hz))
+        self._sums = _WindowSums((blocks, short_term), channels)
+
+    def add(self, samples: npt.ArrayLike) -> None:
+        """Feed the next (frames, channels) samples."""
+        audio = np.asarray(samples, dtype=np.float64)
+        if audio.ndim == 1:
+            audio = audio[:, None]
+        if len(audio) == 0:
+            return
+        filtered, self._state = sosfilt(self._sos, audio, axis=0, zi=self._state)
+        filtered *= filtered
+        self._sums.add(filtered)
+
+    def short_term_lufs(self) -> Array:
+        """Short-term loudness of every complete window so far, ungated (−inf for silence)."""
+        return _loudness(self._sums.powers(1), self._weights)
+
+    def integrated_lufs(self) -> float:
+        """Gated integrated loudness so far; ``SILENCE_LUFS`` when every block is gated."""
+        return gated_loudness(self._sums.powers(0), self._weights)

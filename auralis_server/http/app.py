@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse
 from auralis_server.config import Settings
 from auralis_server.http.auth import BearerTokenMiddleware
 from auralis_server.http.errors import ApiError, BadRequest, NotFound, UnreadableAudio
-from auralis_server.http.routes import events, fingerprints, health, library, stream
+from auralis_server.http.routes import events, fingerprints, health, library, loudness, stream
 from auralis_server.http.state import AppState
 from auralis_server.library.errors import InvalidQuery, LibraryError, TrackNotFound, TrackUnplayable
 from auralis_server.library.scan_jobs import ScanJobs
@@ -103,6 +103,7 @@ def create_app(settings: Settings, *, renderer: ChunkRenderer | None = None) -> 
             *library.routes,
             *fingerprints.routes,
             *stream.routes,
+            *loudness.routes,
             *events.routes,
         ],
         middleware=[Middleware(BearerTokenMiddleware, token=settings.token)],

@@ -24,6 +24,7 @@ import peewee
 from playhouse.migrate import SchemaMigrator
 
 from auralis_server.config import ConfigError
+from auralis_server.library.folding import SEARCH_FIELDS, search_text
 
 log = logging.getLogger("auralis.library")
 
@@ -43,8 +44,52 @@ class Migration:
     apply: Callable[[SchemaMigrator], None]
 
 
-MIGRATIONS: tuple[Migration, ...] = ()
-"""Every step after 0.1.0's schema, in order. The models have not changed since 0.1.0."""
+_FILL_BATCH = 250  # rows per UPDATE: 3 parameters each stay under SQLite's old 999 limit
+
+
+def _add_search_column(migrator: SchemaMigrator) -> None:
+    """Version 2: ``track.search``, the folded text a query matches, filled for every row,
+    and the index the default (artist) order of a listing reads instead of sorting.
+
+    Filled in batches (one ``UPDATE … CASE`` per batch, so PostgreSQL pays one round trip
+    per 250 rows, not per row).
+    """
+
+    db = migrator.database
+    mark = db.param
+    # NOT NULL DEFAULT '' at once: SQLite and PostgreSQL add it without rewriting the table.
+    column = peewee.TextField(default="", constraints=[peewee.SQL("DEFAULT ''")])
+    migrator.migrate(migrator.add_column("track", "search", column, allow_not_null=True))
+    # Plain SQL on the v2 columns (frozen here): peewee's query objects cost more than the fold.
+    read = ", ".join(f'"{name}"' for name in ("id", *SEARCH_FIELDS))
+    last_id = 0
+    while True:
+        rows = db.execute_sql(
+            f'SELECT {read} FROM "track" WHERE "id" > {mark} ORDER BY "id" LIMIT {mark}',
+            (last_id, _FILL_BATCH),
+        ).fetchall()
+        if not rows:
+            break
+        cases = " ".join(f"WHEN {mark} THEN {mark}" for _ in rows)
+        marks = ", ".join(mark for _ in rows)
+        params: list[object] = []
+        for row in rows:
+            params += [row[0], search_text(row[1:])]
+        params += [row[0] for row in rows]
+        db.execute_sql(
+            f'UPDATE "track" SET "search" = CASE "id" {cases} END WHERE "id" IN ({marks})',
+            params,
+        )
+        last_id = rows[-1][0]
+    migrator.migrate(
+        migrator.add_index("track", ("artist", "album", "disc_no", "track_no", "title"), False)
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(2, "folded search text of every track", _add_search_column),
+)
+"""Every step after 0.1.0's schema, in order."""
 
 
 class SchemaError(ConfigError):

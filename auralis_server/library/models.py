@@ -58,6 +58,12 @@ class Track(BaseModel):
     )
     fingerprint_computed_at = peewee.DateTimeField(null=True)
     fingerprint_error = peewee.TextField(null=True)
+    # folding.search_text of title, artist, album and path: what ``q`` matches (schema v2)
+    search = peewee.TextField(default="", constraints=[peewee.SQL("DEFAULT ''")])
+
+    class Meta:
+        # The default (artist) order of a listing, read in order instead of sorted (schema v2).
+        indexes = ((("artist", "album", "disc_no", "track_no", "title"), False),)
 
 
 class Fingerprint(BaseModel):

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from auralis_server.audio.source import AUDIO_EXTENSIONS, AudioReadError, probe
+from auralis_server.library.folding import SEARCH_FIELDS, search_text
 from auralis_server.library.models import Fingerprint, Track, database
 from auralis_server.library.tags import read_tags
 from auralis_server.library.worker_guard import die_with_parent
@@ -130,15 +131,16 @@ def examine(candidate: _Candidate) -> dict[str, Any]:
             fingerprint_status="error",
             fingerprint_error=f"unreadable audio: {exc}",
         )
-        return row
-    row.update(read_tags(path))
-    row.update(
-        duration=info.duration_seconds,
-        total_frames=info.total_frames,
-        sample_rate=info.sample_rate_hz,
-        channels=info.channels,
-        codec=info.codec,
-    )
+    else:
+        row.update(read_tags(path))
+        row.update(
+            duration=info.duration_seconds,
+            total_frames=info.total_frames,
+            sample_rate=info.sample_rate_hz,
+            channels=info.channels,
+            codec=info.codec,
+        )
+    row["search"] = search_text(row[name] for name in SEARCH_FIELDS)
     return row
 
 

@@ -27,6 +27,7 @@ from auralis_tui.app.widgets.now_playing import NowPlayingBar
 from auralis_tui.app.widgets.panes import NavOptionList
 from auralis_tui.app.widgets.track_table import TrackTable
 from auralis_tui.engine.session import Session
+from auralis_tui.remote.server import serving
 
 EVENTS_RETRY_S = 2.0
 _NOT_YET = object()
@@ -42,16 +43,27 @@ class AuralisApp(App[None]):
     fingerprint_update: var[tuple[int, str] | None] = var(None)  # (track id, status), latest
     finished_scan: var[object] = var(_NOT_YET)  # started_at of the last finished scan heard
 
-    def __init__(self, client: AuralisClient, session: Session) -> None:
+    def __init__(
+        self, client: AuralisClient, session: Session, *, remote_control: bool = False
+    ) -> None:
         super().__init__()
         self.client = client
         self.session = session
+        self.remote_control = remote_control  # serve `auralis ctl` (the real player, not tests)
         self.catalog = Catalog()
         for name, screen in VIEWS.items():
             self.add_mode(name, partial(screen, client, session, self.catalog))
 
     def on_mount(self) -> None:
         self.follow_events()
+        if self.remote_control:
+            self.serve_remote()
+
+    @work(group="remote")
+    async def serve_remote(self) -> None:
+        """`auralis ctl` drives the session until the app exits (the socket goes with it)."""
+        async with serving(self.session, lambda line: self.notify(line, severity="warning")):
+            await asyncio.Event().wait()
 
     # -- playing ----------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""``auralis ls QUERY``: matching tracks, one line each, for scripts (``cut -f5``)."""
+"""``auralis ls QUERY``: every matching track, one line each, for scripts (``cut -f5``)."""
 
 from __future__ import annotations
 
@@ -19,10 +19,13 @@ def row(track: dict[str, Any]) -> str:
 
 
 async def run(client: AuralisClient, args: argparse.Namespace) -> int:
-    tracks = await client.tracks(" ".join(args.query) or None)
-    for track in tracks:
-        print(row(track))
-    if not tracks:
+    """Every match, printed a page at a time as the pages come (60 000 tracks stream out)."""
+    printed = 0
+    async for page in client.track_pages(" ".join(args.query) or None):
+        for track in page:
+            print(row(track))
+        printed += len(page)
+    if not printed:
         print("auralis: no track matches", file=sys.stderr)
         return 1
     return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
 from auralis_tui.api import AuralisClient
@@ -19,9 +18,10 @@ def requested(words: list[str]) -> list[int] | str:
 
 async def run(client: AuralisClient, settings: ClientSettings, args: argparse.Namespace) -> int:
     from auralis_tui.engine.outputs import SoundDeviceOutput
-    from auralis_tui.engine.player import Player
+    from auralis_tui.engine.session import Session
     from auralis_tui.engine.types import PlaybackSettings
     from auralis_tui.native_stderr import divert_native_stderr
+    from auralis_tui.remote.server import serving
 
     wanted = requested(args.what)
     if isinstance(wanted, str):
@@ -30,20 +30,24 @@ async def run(client: AuralisClient, settings: ClientSettings, args: argparse.Na
             print("auralis: no track matches", file=sys.stderr)
             return 1
     divert_native_stderr()  # ALSA's "underrun occurred" lines go to the client log
-    output = SoundDeviceOutput(settings.device)
-    player = Player(
+    # A session, as the TUI has, so `auralis ctl` reaches the player through its controls.
+    session = Session(
         client,
-        output,
+        lambda: SoundDeviceOutput(settings.device),
         crossfade_s=settings.crossfade_seconds,
         settings=PlaybackSettings(settings.preset, settings.intensity),
     )
+    session.begin(wanted, 0, args.start)
+    player = session.player
+    assert player is not None
     print(f"auralis: playing {len(wanted)} track{'s' * (len(wanted) != 1)}", file=sys.stderr)
-    try:
-        report = await player.play(wanted, start_s=args.start)
-        await player.drain()
-        await asyncio.sleep(0.2)  # let the device play out its last block
-    finally:
-        output.stop()
+    async with serving(session, lambda line: print(f"auralis: {line}", file=sys.stderr)):
+        try:
+            # ``Session.run`` without dropping the report; lingering, a `prev` or seek from
+            # `auralis ctl` in the last seconds still plays, and it returns once all is heard.
+            report = await player.play(session.queue, start_s=args.start, linger=True)
+        finally:
+            session.stop_output()
     for problem in report.problems:
         print(f"auralis: {problem}", file=sys.stderr)
     print(

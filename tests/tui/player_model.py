@@ -37,7 +37,6 @@ from auralis_tui.engine.commands import (
 from auralis_tui.engine.navigation import RESTART_AFTER_S
 from auralis_tui.engine.outputs import BLOCK_FRAMES, CaptureOutput
 from auralis_tui.engine.player import Player
-from auralis_tui.engine.timeline import NowPlaying
 from auralis_tui.engine.types import PlaybackReport, PlaybackSettings, PlayerSnapshot
 from shared.geometry import DEFAULT_OVERLAP_SECONDS
 
@@ -186,33 +185,24 @@ class Harness:
             frame = int(min(max(0, round(command.start_s * spec.rate_hz)), spec.total_frames - 1))
             label = f"jump {command.index} {command.start_s:.2f}"
             return Move(label, [(command.index, frame, frame)], len(self.record.chosen) - 1)
-        if now is None and self.record.moves and len(self.record.moves[-1].targets) == 1:
-            # A jump's target whose track the snapshot could not describe yet: the player
-            # learns it before applying a relative command.
-            index, first, last = self.record.moves[-1].targets[0]
-            spec = self.specs[index]
-            now = NowPlaying(
-                index, 0, first, spec.total_frames, spec.rate_hz, spec.chunk_frames, None
-            )
-        if now is None or not isinstance(command, SeekTo | SeekBy | Skip | Stop):
+        if not isinstance(command, SeekTo | SeekBy | Skip | Stop):
             return None
         presets = len(self.record.chosen) - 1
         if isinstance(command, Stop):
             self.record.stopped = True
             return Move("stop", [], presets, stops=True)
-        # The device moves on before the command is applied (by at most ``slack`` frames),
-        # maybe into the next track: where the listener is lies in one or two ranges.
-        length = self.specs[now.index].total_frames
-        head_hi = now.position_frame + slack
-        bases = [(now.index, now.position_frame, min(head_hi, length - 1))]
-        if head_hi >= length and now.index + 1 < len(self.specs):
-            bases.append(
-                (
-                    now.index + 1,
-                    0,
-                    min(head_hi - length, self.specs[now.index + 1].total_frames - 1),
-                )
-            )
+        if now is not None:
+            bases = self._heads(now.index, now.position_frame, now.position_frame + slack)
+        elif self.record.moves and self.record.moves[-1].targets:
+            # A jump's target whose track the snapshot could not describe yet: the player
+            # learns it before applying a relative command, and may have started it meanwhile.
+            bases = [
+                base
+                for index, first, last in self.record.moves[-1].targets
+                for base in self._heads(index, first, last + slack)
+            ]
+        else:
+            return None
         targets: list[tuple[int, int, int]] = []
         for index, head_lo, head_hi in bases:
             stop = self._targets_from(command, index, head_lo, head_hi, targets)
@@ -221,6 +211,16 @@ class Harness:
         if not targets:
             return Move(f"{type(command).__name__} at the end", [], presets, stops=True)
         return Move(type(command).__name__, targets, presets)
+
+    def _heads(self, index: int, head_lo: int, head_hi: int) -> list[tuple[int, int, int]]:
+        """Where the listener may be when a command lands: the device moves on before it is
+        applied (up to ``head_hi``), maybe into the next track."""
+        length = self.specs[index].total_frames
+        bases = [(index, head_lo, min(head_hi, length - 1))]
+        if head_hi >= length and index + 1 < len(self.specs):
+            following = self.specs[index + 1].total_frames
+            bases.append((index + 1, 0, min(head_hi - length, following - 1)))
+        return bases
 
     def _targets_from(
         self,
@@ -338,9 +338,8 @@ def decompose(
     parts: list[Segment | Silence | int] = []
     position = 0
     while position + WINDOW <= len(played):
-        window = played[position : position + WINDOW]
-        if not window.any():
-            end = position + WINDOW
+        if not played[position].any():  # held silence, or a starved block's tail
+            end = position + 1
             while end < len(played) and not played[end].any():
                 end += 1
             parts.append(Silence(end - position))

@@ -219,6 +219,9 @@ def test_enqueue_adds_to_the_queue_view(tui_library: TuiLibrary) -> None:
     run_app(tui_library.server.url, script)
 
 
+FP = [name for name, _ in TrackTable.COLUMNS].index("FP")
+
+
 def test_fingerprint_status_follows_the_servers_events(
     library: Library, live_server: Callable[..., LiveServer]
 ) -> None:
@@ -231,10 +234,19 @@ def test_fingerprint_status_follows_the_servers_events(
     async def script(app: AuralisApp, pilot: object) -> None:
         tracks = app.query_one("#tracks", TrackTable)
         await until(lambda: later in tracks.track_ids, "the track list")
-        row = str(tracks.track_ids.index(later))
-        assert tracks.get_cell(row, "FP") in ("○", "◐")  # pending or processing when listed
+        row = tracks.track_ids.index(later)
+        await until(lambda: tracks.row_cells(row)[1] != "…", "the row")
+        assert tracks.row_cells(row)[FP] in ("○", "◐")  # pending or processing when listed
+        await pilot.press("e", "2")  # type: ignore[attr-defined]  # every track, to the queue
+        queue = app.screen.query_one("#queue", TrackTable)
+        await until(lambda: later in queue.track_ids, "the queue")
+        in_queue = queue.track_ids.index(later)
         await until(
-            lambda: tracks.get_cell(row, "FP") == "●", "the fingerprint to show as complete", 60
+            lambda: queue.row_cells(in_queue)[FP] == "●", "the queue to show it complete", 60
         )
+        await pilot.press("1", "2")  # type: ignore[attr-defined]  # shown again: still complete
+        assert queue.row_cells(in_queue)[FP] == "●"
+        await pilot.press("1")  # type: ignore[attr-defined]
+        assert tracks.row_cells(row)[FP] == "●"
 
     run_app(server.url, script)

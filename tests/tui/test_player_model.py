@@ -79,6 +79,7 @@ EXAMPLES = os.environ.get("AURALIS_MODEL_EXAMPLES")
     reason="set AURALIS_MODEL_EXAMPLES=200 to run: not yet reliable enough for CI (rare "
     "sequences still break the model or the player; see docs/architecture.md)",
 )
+@pytest.mark.timeout(1800)  # 200 examples of a few seconds each: the suite's limit is per test
 def test_random_command_sequences_play_what_the_model_predicts(model_queue: ModelQueue) -> None:
     class PlayerMachine(RuleBasedStateMachine):
         """One example: a run through the queue, commands sent while it plays."""
@@ -175,3 +176,12 @@ def test_a_pause_right_after_a_jump_to_another_format_holds_the_reopened_device(
     assert not any(block.any() for block in held), "the reopened device played while paused"
     harness.send(Resume())
     check(harness.finish(), model_queue.specs, model_queue.renders)
+
+
+
+def test_previous_twice_after_a_jump_counts_from_each_target(model_queue: ModelQueue) -> None:
+    """Found by the machine: the second `previous` came while the first one's target was
+    still unknown to the bar (its metadata not fetched), and the model predicted nothing."""
+    _play_script(
+        model_queue, [(Skip(-1), 0.0), (Jump(3, 1.91), 0.005), (Skip(-1), 0.0), (Skip(-1), 0.0)]
+    )

@@ -12,16 +12,17 @@ from auralis_server.library import queries as library
 
 
 def list_tracks(request: Request) -> JSONResponse:
+    """A page of tracks (or of ids with ``fields=id``); ``next`` is null on the last page."""
     chunk_seconds = state_of(request).settings.chunk_seconds
-    total, page, limit, offset = library.search_tracks(dict(request.query_params))
-    return JSONResponse(
-        {
-            "total": total,
-            "limit": limit,
-            "offset": offset,
-            "tracks": [library.track_json(track, chunk_seconds) for track in page],
-        }
-    )
+    params = dict(request.query_params)
+    page = library.list_tracks(params)
+    body: dict[str, object] = {"total": page.total, "limit": page.limit, "offset": page.offset}
+    if params.get("fields") == "id":
+        body["ids"] = page.ids
+    else:
+        body["tracks"] = [library.track_json(track, chunk_seconds) for track in page.tracks]
+    body["next"] = page.next
+    return JSONResponse(body)
 
 
 def get_track(request: Request) -> JSONResponse:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -27,7 +26,7 @@ from auralis_tui.format import field_text
 
 ALL = "\x00all"  # the option id of "every artist" / "every album"
 UNTAGGED = "\x00untagged"  # the option id of tracks without the tag (browsed as "all")
-SEARCH_DEBOUNCE_S = 0.15
+SEARCH_DEBOUNCE_S = 0.1  # a newer keystroke within this cancels the search
 PREPARE_AFTER_S = 0.3
 
 
@@ -40,7 +39,7 @@ class LibraryScreen(ViewScreen):
         with Horizontal(id="library"):
             yield BrowsePane(id="artists")
             yield BrowsePane(id="albums")
-            yield TrackTable(id="tracks")
+            yield TrackTable(self.client, self.catalog, id="tracks")
         yield SearchBar(placeholder="search title, artist, album, path", id="search")
 
     def on_mount(self) -> None:
@@ -81,7 +80,9 @@ class LibraryScreen(ViewScreen):
             return
         artists = body["artists"]
         entries = [(f"All artists ({sum(a['tracks'] for a in artists)})", ALL)]
-        entries += [(field_text(a["name"] or "(no artist)"), a["name"] or UNTAGGED) for a in artists]
+        entries += [
+            (field_text(a["name"] or "(no artist)"), a["name"] or UNTAGGED) for a in artists
+        ]
         self.artists.show(entries)
 
     @on(OptionList.OptionHighlighted, "#artists")
@@ -130,18 +131,18 @@ class LibraryScreen(ViewScreen):
     async def _load_browsed(self) -> None:
         params = self._browse_params("artist", "album")
         try:
-            body = await self.client.get_json("/api/tracks", limit=1000, sort="artist", **params)
+            ids = await self.client.track_ids(sort="artist", **params)
         except ClientError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        self._show_tracks(body, params.get("album") or params.get("artist") or "all")
+        self._show_tracks(ids, params.get("album") or params.get("artist") or "all")
 
-    def _show_tracks(self, body: dict[str, Any], title: str) -> None:
-        tracks = body["tracks"]
-        self.catalog.remember(tracks)
-        self.tracks.show(tracks)
-        shown = f"{len(tracks)} of {body['total']}" if body["total"] > len(tracks) else len(tracks)
-        self.tracks.border_title = Content(f"Tracks · {field_text(title)} ({shown})")  # plain: tags, query
+    def _show_tracks(self, ids: list[int], title: str) -> None:
+        """Every listed id goes to the table, which fetches the rows it shows as it shows them."""
+        self.tracks.show(ids)
+        self.tracks.border_title = Content(
+            f"Tracks · {field_text(title)} ({len(ids)})"
+        )  # plain: tags, query
 
     @on(TrackTable.RowHighlighted, "#tracks")
     def track_highlighted(self) -> None:
@@ -172,11 +173,11 @@ class LibraryScreen(ViewScreen):
             await self._load_browsed()
             return
         try:
-            body = await self.client.get_json("/api/tracks", q=query, limit=1000)
+            ids = await self.client.track_ids(query, sort="artist")
         except ClientError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        self._show_tracks(body, f"search “{query}”")
+        self._show_tracks(ids, f"search “{query}”")
 
     @on(Input.Submitted, "#search")
     @on(SearchBar.Closed)

@@ -1,4 +1,8 @@
-"""The queue view: what the session will play, the playing entry marked ▶."""
+"""The queue view: what the session will play, the playing entry marked ▶.
+
+Its table draws each row from the catalog when painted, so the fingerprint column shows the
+status the server last reported, whether the view was showing when the event came or not.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ class QueueScreen(ViewScreen):
     _shown: tuple[int, int | None] | None = None  # (queue length, playing entry) on show
 
     def content(self) -> ComposeResult:
-        yield TrackTable(id="queue")
+        yield TrackTable(self.client, self.catalog, id="queue")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -33,5 +37,4 @@ class QueueScreen(ViewScreen):
         shown = (len(self.session.queue), index)
         if force or shown != self._shown:
             self._shown = shown
-            rows = self.catalog.rows(self.session.queue)
-            self.query_one(TrackTable).show(rows, marker_index=index)
+            self.query_one(TrackTable).show(self.session.queue, marker_index=index)

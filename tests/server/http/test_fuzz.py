@@ -5,6 +5,8 @@ bad input). One server for the module; each group is bounded so the file runs in
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from urllib.parse import quote, quote_from_bytes
 
@@ -148,12 +150,32 @@ def test_any_stream_parameters(
     check(http, served_library, method, url, params={"chunks": "0-0", **params})
 
 
+# ``after`` cursors as a client could forge them: right shape with wrong types, huge numbers.
+CURSORS = [
+    base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+    for value in (
+        ["artist", None, None, None, None, None, 1],
+        ["artist", 1, 2.5, "x", [], {}, True],
+        ["-year", 1999, None, None, None, 10**30],
+        ["title", "\u0000", 1],
+        ["added", "not a date", 1],
+        ["duration", 1e308, -1],
+    )
+]
+
+
 @FUZZ
 @given(
     resource=st.sampled_from(["/api/tracks", "/api/albums", "/api/artists"]),
     params=st.dictionaries(
-        st.sampled_from(["q", "artist", "album", "sort", "limit", "offset", "missing"]),
-        st.one_of(values, st.sampled_from(["-artist", "year", "artist,album", "title"])),
+        st.sampled_from(
+            ["q", "artist", "album", "sort", "limit", "offset", "missing", "after", "ids", "fields"]
+        ),
+        st.one_of(
+            values,
+            st.sampled_from(["-artist", "year", "artist,album", "title", "id", "1,2,-3"]),
+            st.sampled_from(CURSORS),
+        ),
     ),
     raw_query=st.one_of(st.just(""), st.lists(raw, max_size=4).map("&".join)),
 )

@@ -35,6 +35,7 @@ from auralis_server.library.models import (
     database,
     open_database,
 )
+from auralis_server.library.queries import search_tracks
 
 SCHEMA_0_1_0 = Path(__file__).parent / "fixtures" / "schema_0_1_0.sql"
 
@@ -128,8 +129,9 @@ def opened() -> Iterator[None]:
 
 
 def _library_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows as 0.1.0 knew them (version 2's derived ``search`` column left out)."""
     return (
-        list(Track.select().order_by(Track.id).dicts()),
+        [row for row in Track.select().order_by(Track.id).dicts() if row.pop("search") or True],
         list(Fingerprint.select().order_by(Fingerprint.id).dicts()),
     )
 
@@ -179,6 +181,22 @@ def test_an_upgraded_0_1_0_library_has_the_schema_of_a_new_one(
     created = _schema(open_database(None, tmp_path / "new.db"))
     assert {"track", "fingerprint", "schema_version"} <= set(created)
     assert upgraded == created
+
+
+def test_the_upgrade_fills_the_folded_search_column_of_every_row(
+    tmp_path: Path, opened: None
+) -> None:
+    db = open_database(None, released_library(tmp_path / "auralis.db"))
+    search = dict(db.execute_sql("SELECT id, search FROM track ORDER BY id").fetchall())
+    assert search[1] == "song 1\nbjork\nalbum\n/music/album/01 pending.flac"
+    assert search[7] == "bjork\nalbum\n/music/album/07 error.flac"  # no title: not read
+    assert set(search) == {t["id"] for t in TRACKS}
+    columns = {c.name: c for c in db.get_columns("track")}
+    assert columns["search"].null is False
+    every = sorted(t["id"] for t in TRACKS)
+    for query in ("BJÖRK", "bjork", "ålbum", "ALBUM", "SÓNG 4"):
+        _, found, _, _ = search_tracks({"q": query, "limit": "100"})
+        assert sorted(t.id for t in found) == ([4] if "4" in query else every), query
 
 
 def test_a_new_library_starts_at_the_newest_version(tmp_path: Path, opened: None) -> None:
