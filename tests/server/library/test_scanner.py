@@ -5,7 +5,6 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,6 @@ from auralis_server.library.models import Fingerprint, Track, close_database, op
 from auralis_server.library.scanner import Scanner, ScanProgress
 from tests.conftest import write_audio
 from tests.server.library.bad_files import BAD_FILES, write_bad_files
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Path]:
-    path = tmp_path / "library.db"
-    open_database(None, path)
-    yield path
-    close_database()
 
 
 def _tag(path: Path, **tags: str) -> None:

@@ -4,25 +4,16 @@ fold the same way, so any case and accent of a word finds the track."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from mutagen.flac import FLAC
 
 from auralis_server.library.folding import fold, query_words
-from auralis_server.library.models import Track, close_database, open_database
+from auralis_server.library.models import Track
 from auralis_server.library.queries import search_tracks
 from auralis_server.library.scanner import Scanner
 from tests.conftest import write_audio
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Path]:
-    path = tmp_path / "library.db"
-    open_database(None, path)
-    yield path
-    close_database()
 
 
 def _titles(query: str) -> list[str]:
