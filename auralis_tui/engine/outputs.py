@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from time import monotonic
 from typing import Any, Protocol
 
 import numpy as np
@@ -113,50 +112,13 @@ def require_portaudio() -> None:
     _sounddevice()
 
 
-# Callbacks come this much later than the device's buffer lasts only when it ran dry.
-LATE_MARGIN_S = 0.010
-
-
-class LateCallbacks:
-    """Notices the device running dry because its callback came late (the whole process
-    stalled, say) — a gap PortAudio's host may not flag and the ring cannot see.
-
-    The device holds ``buffer_s`` of audio after each callback; a callback later than that
-    (plus one block and a margin) means it played silence meanwhile. The first callbacks
-    after a start prefill the buffer and then wait for the sound server to begin, however
-    long it takes: the watch begins once the buffer has been filled and drained once.
-    """
-
-    def __init__(self, buffer_s: Callable[[], float], clock: Callable[[], float]) -> None:
-        self._buffer_s = buffer_s
-        self._clock = clock
-        self._last_s: float | None = None
-        self._prefill_calls: int | None = None  # callbacks until the watch begins
-
-    def late(self, frames: int, rate_hz: float) -> bool:
-        now_s, last_s = self._clock(), self._last_s
-        self._last_s = now_s
-        block_s = frames / rate_hz
-        if self._prefill_calls is None:
-            self._prefill_calls = round(self._buffer_s() / block_s) + 1
-        if self._prefill_calls > 0:
-            self._prefill_calls -= 1
-            return False
-        assert last_s is not None
-        return now_s - last_s > self._buffer_s() + block_s + LATE_MARGIN_S
-
-
-def device_callback(
-    ring: RingBuffer, rate_hz: float, late_callbacks: LateCallbacks
-) -> Callable[[Samples, int, Any, Any], None]:
+def device_callback(ring: RingBuffer) -> Callable[[Samples, int, Any, Any], None]:
     """PortAudio's callback: drain the ring, and count the device's own underflows (a late
     callback), which the ring cannot see, so the bar and summaries report every gap."""
 
     def callback(outdata: Samples, frames: int, time: Any, status: Any) -> None:
-        quiet = ring.paused or ring.holding  # silence here is meant: a gap is not heard
-        late = late_callbacks.late(frames, rate_hz)
         ring.read_into(outdata)
-        if status.output_underflow or (late and not quiet):
+        if status.output_underflow:
             ring.device_underruns += 1
 
     return callback
@@ -179,17 +141,13 @@ class SoundDeviceOutput:
                 dtype="float32",
                 device=self.device,
                 blocksize=BLOCK_FRAMES,
-                callback=device_callback(ring, rate_hz, LateCallbacks(self._latency, monotonic)),
+                callback=device_callback(ring),
             )
             self._stream.start()
         except sounddevice.PortAudioError as exc:
             raise ClientError(f"cannot open the audio output: {exc}") from None
         except ValueError as exc:  # sounddevice's word for a device name that matches nothing
             raise ClientError(f"{exc}; `auralis devices` lists the outputs") from None
-
-    def _latency(self) -> float:
-        stream = self._stream
-        return 0.0 if stream is None else float(stream.latency)
 
     def latency_s(self) -> float:
         """The stream's output latency plus a block the host may still hold."""
