@@ -54,6 +54,10 @@ class Settings:
     chunk_cache_disk_mb: int = 2048
     log_level: str = "info"
     fingerprint_servers: str = "auto"
+    # The one Subsonic account (/rest/): its name, password and API keys.
+    subsonic_user: str = "auralis"
+    subsonic_password: str | None = None
+    subsonic_api_keys: tuple[str, ...] = ()
 
     @property
     def sqlite_path(self) -> Path:
@@ -132,9 +136,12 @@ def _coerce(name: str, value: Any) -> Any:
             return tuple(Path(str(item)).expanduser() for item in items if str(item))
         if name in ("data_dir", "cache_dir"):
             return Path(str(value)).expanduser()
-        if name in ("database_url", "token"):
+        if name == "subsonic_api_keys":
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return tuple(str(item).strip() for item in items if str(item).strip())
+        if name in ("database_url", "token", "subsonic_password"):
             return str(value) or None
-        if name in ("host", "log_level"):
+        if name in ("host", "log_level", "subsonic_user"):
             return str(value)
         if name == "fingerprint_servers":
             return _fingerprint_servers(str(value))
@@ -159,6 +166,9 @@ ENV_VARS: dict[str, str] = {  # variable -> setting
     "AURALIS_SCAN_ON_START": "scan_on_start",
     "AURALIS_LOG_LEVEL": "log_level",
     "AURALIS_FINGERPRINT_SERVERS": "fingerprint_servers",
+    "AURALIS_SUBSONIC_USER": "subsonic_user",
+    "AURALIS_SUBSONIC_PASSWORD": "subsonic_password",
+    "AURALIS_SUBSONIC_API_KEYS": "subsonic_api_keys",
 }
 
 

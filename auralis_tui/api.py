@@ -50,6 +50,7 @@ class StreamRequest:
     preset: str = "adaptive"
     intensity: float = 1.0
     sample_format: str = "f32"
+    loudness: str = "auto"  # track | album | auto (shared/stream_params.py)
 
 
 class AuralisClient:
@@ -94,6 +95,52 @@ class AuralisClient:
             raise ServerUnreachable(f"cannot reach {self.server}: {_reason(exc)}") from None
         _raise_for_status(response)
         return response.json()
+
+    async def send_json(self, method: str, path: str, body: Any = None) -> Any:
+        """A write (PUT, POST, DELETE) with a JSON body; the answer's JSON, or None (204)."""
+        try:
+            response = await self._http.request(method, path, json=body)
+        except httpx.RequestError as exc:
+            raise ServerUnreachable(f"cannot reach {self.server}: {_reason(exc)}") from None
+        _raise_for_status(response)
+        return response.json() if response.content else None
+
+    # -- play state, plays and playlists (kept on the server: every client shares them) ---
+
+    async def playstate(self) -> dict[str, Any]:
+        return dict(await self.get_json("/api/playstate"))
+
+    async def put_playstate(self, state: dict[str, Any]) -> dict[str, Any]:
+        return dict(await self.send_json("PUT", "/api/playstate", state))
+
+    async def record_play(self, track_id: int) -> dict[str, Any]:
+        return dict(await self.send_json("POST", f"/api/tracks/{track_id}/plays"))
+
+    async def plays(self, order: str = "recent", limit: int = 50) -> list[dict[str, Any]]:
+        return list((await self.get_json("/api/plays", order=order, limit=limit))["tracks"])
+
+    async def playlists(self) -> list[dict[str, Any]]:
+        return list((await self.get_json("/api/playlists"))["playlists"])
+
+    async def playlist(self, playlist_id: int) -> dict[str, Any]:
+        return dict(await self.get_json(f"/api/playlists/{playlist_id}"))
+
+    async def create_playlist(self, name: str, track_ids: list[int]) -> dict[str, Any]:
+        body = {"name": name, "track_ids": track_ids}
+        return dict(await self.send_json("POST", "/api/playlists", body))
+
+    async def update_playlist(
+        self, playlist_id: int, *, name: str | None = None, track_ids: list[int] | None = None
+    ) -> dict[str, Any]:
+        body = {
+            key: value
+            for key, value in (("name", name), ("track_ids", track_ids))
+            if value is not None
+        }
+        return dict(await self.send_json("PUT", f"/api/playlists/{playlist_id}", body))
+
+    async def delete_playlist(self, playlist_id: int) -> None:
+        await self.send_json("DELETE", f"/api/playlists/{playlist_id}")
 
     async def track_pages(
         self, query: str | None = None, *, page_size: int = PAGE_TRACKS, **filters: str | None
@@ -262,6 +309,7 @@ def _stream_params(request: StreamRequest) -> dict[str, str | float]:
         "preset": request.preset,
         "intensity": request.intensity,
         "format": request.sample_format,
+        "loudness": request.loudness,
     }
 
 

@@ -53,7 +53,8 @@ def _tui(args: argparse.Namespace) -> int:
         settings=PlaybackSettings(settings.preset, settings.intensity),
         crossfade_s=settings.crossfade_seconds,
     )
-    AuralisApp(client, session, remote_control=True).run()
+    resume = not getattr(args, "no_resume", False)
+    AuralisApp(client, session, remote_control=True, resume=resume).run()
     return 0
 
 
@@ -95,6 +96,8 @@ def _client(words: list[str]) -> int:
 
     try:
         args = parse_arguments(words)
+        if args.command == "ctl":  # reached only through the parser's own checks
+            return _ctl(args.words)
         return _tui(args) if args.command is None else asyncio.run(_run(args))
     except ClientError as exc:
         print(f"auralis: {exc}", file=sys.stderr)

@@ -23,6 +23,7 @@ async def fetch_track(
     *,
     preset: str = "adaptive",
     intensity: float = 1.0,
+    loudness: str = "track",
     on_chunk: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Write the track to ``output`` atomically: a failure leaves no file, partial or not.
@@ -48,7 +49,7 @@ async def fetch_track(
             format=kind[0],
         ) as out:
             joiner = ChunkJoiner()
-            request = StreamRequest(track_id, preset=preset, intensity=intensity)
+            request = StreamRequest(track_id, preset=preset, intensity=intensity, loudness=loudness)
             async for frame in client.frames(request):
                 out.write(joiner.feed(frame))
                 if on_chunk is not None:

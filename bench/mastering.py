@@ -1,9 +1,15 @@
-"""Mastering speed: render time of a 10 s chunk per preset, and cold-start time to first frame.
+"""Mastering speed: render time of a 10 s chunk per preset, and cold-start time to first frame;
+and a library table: how evenly the presets bring a varied generated library to their targets.
 
 The chunk path is the server's: decode the chunk plus its context from a FLAC file, run the
 chain. Cold start goes through a real server (uvicorn on loopback) for a 3-minute track that
 has never been analysed: request to the first complete frame, plan computed on the way.
-Usage: python bench/mastering.py
+The library table renders a generated set — quiet/dynamic mixes, dynamic-loud mixes with
+hits standing over full scale, and soft-clipped (compressed-loud) masters, each at several
+levels — under every preset, and measures each output with the BS.1770 meter: input and
+output LUFS per track, the spread of the outputs, and how many the plan flagged
+ceiling-limited (it keeps the peaks under −1 dBTP rather than reaching the target).
+Usage: python bench/mastering.py [--library-only]
 """
 
 from __future__ import annotations
@@ -12,33 +18,111 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import numpy as np
 import soundfile
 import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from auralis_server.audio.loudness import integrated_loudness  # noqa: E402
 from auralis_server.audio.track import TrackAudio  # noqa: E402
 from auralis_server.config import Settings  # noqa: E402
+from auralis_server.fingerprint.dsp.analysis import plan_inputs  # noqa: E402
 from auralis_server.http.app import create_app  # noqa: E402
 from auralis_server.library.demo import SAMPLE_RATE_HZ, SONGS, render_song  # noqa: E402
 from auralis_server.library.models import close_database, open_database  # noqa: E402
 from auralis_server.library.scanner import Scanner  # noqa: E402
+from auralis_server.mastering import chain  # noqa: E402
+from auralis_server.mastering.plan import make_plan  # noqa: E402
 from auralis_server.streaming.plan_source import PlanSource  # noqa: E402
 from auralis_server.streaming.renderer import (
     MasteringRenderer,  # noqa: E402
     RenderSettings,  # noqa: E402
 )
 from shared.geometry import ChunkGeometry  # noqa: E402
-from shared.presets import PRESETS  # noqa: E402
+from shared.presets import AUTO_PRESET, PRESETS  # noqa: E402
 from shared.wire import FrameReader  # noqa: E402
 
 TRACK_S = 180.0
 TARGET_REALTIME = 300.0
 OLD_REALTIME = 36.6
 TARGET_COLD_S = 1.0
+LIBRARY_TRACK_S = 20.0
+
+
+def _hits(audio: np.ndarray, peak: float) -> np.ndarray:
+    """``audio`` with a 4 ms 2.5 kHz burst of height ``peak`` twice a second (drum-like)."""
+    burst_t = np.arange(int(0.004 * SAMPLE_RATE_HZ)) / SAMPLE_RATE_HZ
+    burst = peak * np.sin(2 * np.pi * 2500 * burst_t) * np.hanning(len(burst_t))
+    out = audio.copy()
+    for start in range(SAMPLE_RATE_HZ // 4, len(out) - len(burst), SAMPLE_RATE_HZ // 2):
+        out[start : start + len(burst)] += burst[:, None]
+    return out
+
+
+# kind: (how a demo song becomes that material, the levels it is set to)
+MATERIAL: dict[str, tuple[Callable[[np.ndarray], np.ndarray], tuple[float, ...]]] = {
+    "dynamic": (lambda song: song, (-30.0, -23.0, -17.0, -13.0)),
+    "dyn-loud": (lambda song: _hits(song, 1.5), (-11.0, -9.5)),
+    "clipped": (lambda song: np.tanh(4.0 * song), (-14.0, -10.0, -8.0, -6.5)),
+}
+
+
+def library_set(seconds: float = LIBRARY_TRACK_S) -> dict[str, np.ndarray]:
+    """The generated library: every material at each of its levels, songs taken in turn."""
+    tracks = {}
+    for kind, (shape, levels) in MATERIAL.items():
+        for index, level in enumerate(levels):
+            song = render_song(SONGS[index % len(SONGS)], seconds, seed=index + 1)
+            audio = shape(song.astype(np.float64))
+            gain_db = level - integrated_loudness(audio, SAMPLE_RATE_HZ)
+            tracks[f"{kind} {level:g}"] = audio * 10 ** (gain_db / 20)
+    return tracks
+
+
+def library_table() -> None:
+    tracks = library_set()
+    presets = [*PRESETS, AUTO_PRESET]
+    print(f"library table: {len(tracks)} generated {LIBRARY_TRACK_S:.0f} s tracks, output LUFS")
+    print("measured (BS.1770); * = the plan flagged it ceiling-limited; auto shows its pick")
+    print(f"  {'track':<14}{'in':>7}{'crest':>7}  " + "".join(f"{p:>16}" for p in presets))
+    outputs: dict[str, list[float]] = {preset: [] for preset in presets}
+    limited = dict.fromkeys(presets, 0)
+    for name, audio in tracks.items():
+        inputs = plan_inputs(audio, SAMPLE_RATE_HZ)
+        cells = []
+        for preset in presets:
+            plan = make_plan(inputs, preset, 1.0)
+            lufs = integrated_loudness(chain.render(audio, plan, SAMPLE_RATE_HZ), SAMPLE_RATE_HZ)
+            outputs[preset].append(lufs)
+            limited[preset] += plan.ceiling_limited_db > 0
+            mark = "*" if plan.ceiling_limited_db > 0 else " "
+            pick = f"{plan.chosen_preset} " if preset == AUTO_PRESET else ""
+            cells.append(f"{pick}{lufs:.1f}{mark}")
+        print(
+            f"  {name:<14}{inputs['lufs']:>7.1f}{inputs['crest_db']:>7.1f}  "
+            + "".join(f"{cell:>16}" for cell in cells)
+        )
+    spread_in = max(_input_levels(tracks)) - min(_input_levels(tracks))
+    print(
+        f"  {'spread (LU)':<14}{spread_in:>7.1f}{'':>7}  "
+        + "".join(f"{max(outputs[p]) - min(outputs[p]):>16.1f}" for p in presets)
+    )
+    print(
+        f"  {'target':<14}{'':>14}  "
+        + "".join(
+            f"{PRESETS[p].target_lufs if p in PRESETS else float('nan'):>16.1f}" for p in presets
+        )
+    )
+    print(f"  {'ceiling-lim.':<14}{'':>14}  " + "".join(f"{limited[p]:>16d}" for p in presets))
+
+
+def _input_levels(tracks: dict[str, np.ndarray]) -> list[float]:
+    return [integrated_loudness(audio, SAMPLE_RATE_HZ) for audio in tracks.values()]
 
 
 def chunk_speed(path: Path) -> None:
@@ -113,6 +197,9 @@ def cold_first_frame(folder: Path, data: Path) -> None:
 
 
 def main() -> None:
+    library_table()
+    if "--library-only" in sys.argv:
+        return
     with tempfile.TemporaryDirectory(prefix="auralis-bench-master-") as tmp_name:
         tmp = Path(tmp_name)
         folder = tmp / "music"

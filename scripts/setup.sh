@@ -10,8 +10,10 @@ venv=${VENV:-.venv}
 # PortAudio reaches PulseAudio through ALSA's pulse plugin (libasound2-plugins).
 system_packages=(libportaudio2 libasound2-plugins pulseaudio pulseaudio-utils)
 if [ "$mode" = test ]; then
-  # Real music for the tests that use it, tmux for the terminal test.
-  system_packages+=(asc-music drascula-music tmux)
+  # Real music for the tests that use it, tmux for the terminal test, PostgreSQL's server
+  # for the database tests' second dialect (their fixture starts it in a temp dir).
+  system_packages+=(asc-music drascula-music tmux postgresql)
+  system_packages+=(mpv)  # plays the mastered .m3u8 lists in tests/server/http/test_audio_files.py
 fi
 if [ -d rust-dsp ]; then
   # protoc for the gRPC code, libsoxr for the same resampler python-soxr uses.

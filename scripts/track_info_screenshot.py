@@ -9,15 +9,11 @@ the first track) and saves the screen once the loudness chart is drawn:
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 import httpx
+from screenshot_server import served
 
 from auralis_tui.api import AuralisClient
 from auralis_tui.app.app import AuralisApp
@@ -27,12 +23,6 @@ from auralis_tui.engine.session import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "track_info.svg"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _shoot(url: str, track_id: int) -> None:
@@ -50,38 +40,13 @@ async def _shoot(url: str, track_id: int) -> None:
             await pilot.press("q")
 
 
-def _wait_for_library(url: str, log: Path) -> None:
-    deadline = time.monotonic() + 300
-    while "scan finished" not in log.read_text() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    while time.monotonic() < deadline:
-        counts = httpx.get(f"{url}/api/fingerprints/status").json()["counts"]
-        if not counts["pending"] and not counts["processing"]:
-            return
-        time.sleep(0.2)
-
-
 def main(argv: list[str]) -> int:
     music = Path(argv[0]).resolve() if argv else None
     name = argv[1] if len(argv) > 1 else ""
-    with tempfile.TemporaryDirectory() as home:
-        port = _free_port()
-        env = {**os.environ, "HOME": home, "AURALIS_PORT": str(port)}
-        env = {k: v for k, v in env.items() if not k.startswith("XDG_")}
-        command = [sys.executable, "-m", "auralis_server.cli", "serve"]
-        command += ["--music", str(music)] if music else ["--demo-if-empty"]
-        log = Path(home) / "server.log"
-        with log.open("w") as sink:
-            server = subprocess.Popen(command, env=env, stdout=sink, stderr=sink)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            _wait_for_library(url, log)
-            tracks = httpx.get(f"{url}/api/tracks", params={"limit": 1000}).json()["tracks"]
-            track = next(t for t in tracks if name in t["path"] and not t.get("error"))
-            asyncio.run(_shoot(url, track["id"]))
-        finally:
-            server.terminate()
-            server.wait(10)
+    with served(music) as url:
+        tracks = httpx.get(f"{url}/api/tracks", params={"limit": 1000}).json()["tracks"]
+        track = next(t for t in tracks if name in t["path"] and not t.get("error"))
+        asyncio.run(_shoot(url, track["id"]))
     print(OUT)
     return 0
 

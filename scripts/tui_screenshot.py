@@ -7,15 +7,10 @@ capture output (no sound card needed) and saves the screen: `python scripts/tui_
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-import httpx
+from screenshot_server import served
 
 from auralis_tui.api import AuralisClient
 from auralis_tui.app.app import AuralisApp
@@ -26,12 +21,6 @@ from auralis_tui.engine.session import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "tui.svg"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _shoot(url: str) -> None:
@@ -52,31 +41,8 @@ async def _shoot(url: str) -> None:
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory() as home:
-        port = _free_port()
-        env = {**os.environ, "HOME": home, "AURALIS_PORT": str(port)}
-        env = {k: v for k, v in env.items() if not k.startswith("XDG_")}
-        log = Path(home) / "server.log"
-        with log.open("w") as sink:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "auralis_server.cli", "serve", "--demo-if-empty"],
-                env=env,
-                stdout=sink,
-                stderr=sink,
-            )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while "scan finished" not in log.read_text() and time.monotonic() < deadline:
-                time.sleep(0.1)
-            while httpx.get(f"{url}/api/fingerprints/status").json()["counts"]["pending"]:
-                if time.monotonic() > deadline:
-                    break
-                time.sleep(0.2)
-            asyncio.run(_shoot(url))
-        finally:
-            server.terminate()
-            server.wait(10)
+    with served() as url:
+        asyncio.run(_shoot(url))
     print(OUT)
     return 0
 

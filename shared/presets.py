@@ -1,6 +1,7 @@
 """The mastering presets (SPEC §5): their names, which both sides validate and cycle through,
 and what each one asks of the plan. The server's planner reads the numbers; the client only
 needs the names and target loudness, but one table keeps the two from drifting apart.
+``PRESET_NAMES`` (what requests accept and the client cycles) adds ``auto``.
 """
 
 from __future__ import annotations
@@ -30,5 +31,8 @@ PRESETS: dict[str, Preset] = {
     "bright": Preset((-1.0, -0.5, 0.0, 1.5, 3.0), 2.5, -14.0, 4.0, 0.5),
     "punchy": Preset((3.0, -1.0, 0.0, 1.0, 0.5), 3.5, -12.0, 2.0, 0.7, transient_emphasis=0.3),
 }
-PRESET_NAMES: tuple[str, ...] = tuple(PRESETS)
+# ``auto`` has no numbers of its own: the server's rule table picks one of PRESETS per track
+# (auralis_server/mastering/auto_preset.py) and the plan says which (``chosen_preset``).
+AUTO_PRESET = "auto"
+PRESET_NAMES: tuple[str, ...] = (*PRESETS, AUTO_PRESET)
 DEFAULT_PRESET = "adaptive"

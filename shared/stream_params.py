@@ -1,4 +1,12 @@
-"""Stream request parameters both sides validate the same way: preset, intensity, format."""
+"""Stream request parameters both sides validate the same way: preset, intensity, format,
+loudness mode.
+
+``loudness``: ``track`` levels each track to the preset's target; ``album`` gives every
+track of an album one gain and one plan, so its quiet and loud tracks stay apart; ``auto``
+(the default) is MPD's replaygain ``auto`` — album when the client plays an album in order.
+Only the client knows its order, so it sends ``album`` then; the server plays ``auto`` as
+``track``.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +17,8 @@ from shared.wire import SampleFormat
 
 DEFAULT_INTENSITY = 1.0
 DEFAULT_FORMAT = SampleFormat.f32
+LOUDNESS_MODES = ("track", "album", "auto")
+DEFAULT_LOUDNESS = "auto"
 
 
 def parse_preset(value: str | None) -> str:
@@ -35,3 +45,19 @@ def parse_format(value: str | None) -> SampleFormat:
     if value is None or value == "":
         return DEFAULT_FORMAT
     return SampleFormat.from_name(value)
+
+
+def parse_loudness(value: str | None) -> str:
+    """One of ``LOUDNESS_MODES`` (``DEFAULT_LOUDNESS`` when absent)."""
+    if value is None or value == "":
+        return DEFAULT_LOUDNESS
+    if value not in LOUDNESS_MODES:
+        raise ValueError(
+            f"unknown loudness mode {value!r}; expected one of {', '.join(LOUDNESS_MODES)}"
+        )
+    return value
+
+
+def served_loudness(requested: str) -> str:
+    """What the server plays for a requested mode: ``auto`` is ``track`` unless asked album."""
+    return "album" if requested == "album" else "track"

@@ -30,6 +30,7 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         if name.startswith("AURALIS_") and name not in (
             "AURALIS_REQUIRE_AUDIO",
             "AURALIS_REQUIRE_RUST",
+            "AURALIS_REQUIRE_POSTGRES",
         ):
             monkeypatch.delenv(name)
 
@@ -141,4 +142,18 @@ def require_audio_fixture(available: bool, reason: str) -> None:
         return
     if __import__("os").environ.get("AURALIS_REQUIRE_AUDIO") == "1":
         pytest.fail(f"AURALIS_REQUIRE_AUDIO=1 but {reason}")
+    pytest.skip(reason)
+
+
+def require_postgres_fixture(available: bool, reason: str) -> None:
+    """Skip the PostgreSQL variants when its server binaries are missing; fail under CI.
+
+    ``AURALIS_REQUIRE_POSTGRES=1`` (set by .ci/run) or ``CI=true`` turns the skip into a
+    failure, so CI can never pass by silently testing SQLite alone.
+    """
+    if available:
+        return
+    environ = __import__("os").environ
+    if environ.get("AURALIS_REQUIRE_POSTGRES") == "1" or environ.get("CI") == "true":
+        pytest.fail(f"PostgreSQL is required here but {reason}")
     pytest.skip(reason)

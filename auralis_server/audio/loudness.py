@@ -6,11 +6,18 @@ derivation used by libebur128 and pyloudnorm's "DeMan" filter: at 48 kHz they re
 BS.1770 table, and at 44.1 or 96 kHz they are the same analogue filter, not the 48 kHz
 coefficients applied at the wrong rate. Blocks are 400 ms with a 100 ms hop; the gates are
 −70 LUFS absolute and −10 LU relative (EBU Tech 3341/3342 test signals in the tests).
+
+A track's blocks are also kept as a histogram of block loudness (libebur128's histogram
+mode): counts in 0.1 LU bins from −70 to +10 LUFS (above the +6.3 LUFS a full-scale stereo
+square at high frequency reads), so the gated loudness of several tracks together — an
+album — is the loudness of their summed histograms, without reading the audio again.
+Quantising a block to its bin's centre moves a result by well under 0.05 LU.
 """
 
 from __future__ import annotations
 
 import math
+import zlib
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +32,9 @@ BLOCK_S, BLOCK_HOP_S = 0.4, 0.1
 SHORT_TERM_S, SHORT_TERM_HOP_S = 3.0, 1.0
 _OFFSET_DB = -0.691
 _SURROUND_GAIN = 1.41  # BS.1770 weight of Ls and Rs
+HISTOGRAM_LOW_LUFS, HISTOGRAM_STEP_LU, HISTOGRAM_BINS = -70.0, 0.1, 800  # −70 … +10 LUFS
+_HISTOGRAM_CENTRES_LUFS = HISTOGRAM_LOW_LUFS + (np.arange(HISTOGRAM_BINS) + 0.5) * HISTOGRAM_STEP_LU
+_HISTOGRAM_ENERGIES = 10.0 ** ((_HISTOGRAM_CENTRES_LUFS - _OFFSET_DB) / 10.0)
 
 
 def k_weighting_sos(rate_hz: int) -> Array:
@@ -206,3 +216,49 @@ class LoudnessMeter:
     def integrated_lufs(self) -> float:
         """Gated integrated loudness so far; ``SILENCE_LUFS`` when every block is gated."""
         return gated_loudness(self._sums.powers(0), self._weights)
+
+
+def loudness_histogram(samples: npt.ArrayLike, rate_hz: int) -> Array:
+    """Counts (``HISTOGRAM_BINS``, int64) of the 400 ms blocks by loudness; blocks at or under
+    the absolute gate are left out, blocks above the top bin go into it."""
+    audio = np.asarray(samples)
+    channels = 1 if audio.ndim == 1 else audio.shape[1]
+    block_lufs = _loudness(block_powers(audio, rate_hz), channel_weights(channels))
+    counted = block_lufs[block_lufs > ABSOLUTE_GATE_LUFS]
+    bins = np.floor((counted - HISTOGRAM_LOW_LUFS) / HISTOGRAM_STEP_LU).astype(np.int64)
+    return np.bincount(np.clip(bins, 0, HISTOGRAM_BINS - 1), minlength=HISTOGRAM_BINS)
+
+
+def histogram_loudness(counts: npt.ArrayLike) -> float:
+    """Gated integrated loudness (BS.1770-4) of the blocks a histogram counts; several tracks'
+    histograms summed give their loudness together. ``SILENCE_LUFS`` when it counts none."""
+    counted = np.asarray(counts, dtype=np.float64)
+    if counted.sum() <= 0:
+        return SILENCE_LUFS
+    mean_energy = float(counted @ _HISTOGRAM_ENERGIES) / float(counted.sum())
+    relative_gate = _OFFSET_DB + 10.0 * math.log10(mean_energy) + RELATIVE_GATE_LU
+    above = np.where(_HISTOGRAM_CENTRES_LUFS > relative_gate, counted, 0.0)
+    return _OFFSET_DB + 10.0 * math.log10(float(above @ _HISTOGRAM_ENERGIES) / float(above.sum()))
+
+
+def histogram_energy(counts: npt.ArrayLike) -> float:
+    """The summed block energy a histogram counts: how much a track weighs in an album."""
+    return float(np.asarray(counts, dtype=np.float64) @ _HISTOGRAM_ENERGIES)
+
+
+def pack_histogram(counts: npt.ArrayLike) -> bytes:
+    """The stored form: little-endian uint32 counts, zlib-compressed (mostly empty bins)."""
+    return zlib.compress(np.asarray(counts, dtype="<u4").tobytes())
+
+
+def unpack_histogram(data: bytes | None) -> Array | None:
+    """Counts from ``pack_histogram``; None for anything else (then it is measured again)."""
+    if not data:
+        return None
+    try:
+        raw = zlib.decompress(data)
+    except zlib.error:
+        return None
+    if len(raw) != HISTOGRAM_BINS * 4:
+        return None
+    return np.frombuffer(raw, dtype="<u4").astype(np.int64)

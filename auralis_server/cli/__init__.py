@@ -1,9 +1,9 @@
-"""`auralis-server serve | scan | fingerprint | demo-library`: one module per command.
+"""`auralis-server serve | scan | fingerprint | playlist | master | demo-library`: one module per command.
 
 ``options`` holds what the commands share; each command module adds its own subparser and
 ``run``s it. User errors are one line on stderr and exit 2 (a busy port exits 1).
 
-Imports: audio, config, fingerprint, http, library, services.
+Imports: audio, config, fingerprint, fingerprint.dsp, fingerprint.rust, http, library, mastering, services.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from auralis_server import __version__
-from auralis_server.cli import demo, fingerprint, scan, serve
+from auralis_server.cli import demo, fingerprint, master, playlist, scan, serve
 from auralis_server.cli.options import WHERE_DESTS, CommandError, where_options
 from auralis_server.config import ConfigError
 
@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"auralis-server {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     where = where_options(on_command=True)
-    for command in (serve, scan, fingerprint):
+    for command in (serve, scan, fingerprint, playlist, master):
         command.add_parser(commands, where)
     demo.add_parser(commands)
     return parser

@@ -94,6 +94,18 @@ _SETTING_FLAGS: dict[str, tuple[str, dict[str, Any]]] = {
             "help": "'auto' (run the Rust server when built), 'none', or host:port[,host:port…]",
         },
     ),
+    "subsonic_user": (
+        "--subsonic-user",
+        {"help": "the Subsonic (/rest/) user name (default auralis)"},
+    ),
+    "subsonic_password": (
+        "--subsonic-password",
+        {"help": "the Subsonic user's password (or AURALIS_SUBSONIC_PASSWORD)"},
+    ),
+    "subsonic_api_keys": (
+        "--subsonic-api-keys",
+        {"metavar": "KEY[,KEY…]", "help": "Subsonic API keys, comma-separated"},
+    ),
 }
 
 

@@ -39,6 +39,9 @@ SETTINGS = (
     "chunk_cache_disk_mb",
     "fingerprint_workers",
     "fingerprint_servers",
+    "subsonic_user",
+    "subsonic_password",
+    "subsonic_api_keys",
 )
 
 

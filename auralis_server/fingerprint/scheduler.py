@@ -29,7 +29,7 @@ from auralis_server.audio.source import AudioReadError
 from auralis_server.fingerprint import sidecar
 from auralis_server.fingerprint import store as fingerprint_store
 from auralis_server.fingerprint.dsp.analysis import ALGORITHM_VERSION, FingerprintError
-from auralis_server.fingerprint.worker import fingerprint_file
+from auralis_server.fingerprint.worker import fingerprint_job
 from auralis_server.library.models import Track, database
 
 log = logging.getLogger("auralis.fingerprint")
@@ -200,7 +200,7 @@ class FingerprintQueue:
         if self._remote is not None:
             future: Future[Any] = self._remote_pool().submit(self._compute_remote, track.path)
         else:
-            future = self._process_pool().submit(fingerprint_file, track.path)
+            future = self._process_pool().submit(fingerprint_job, track.path)
         future.add_done_callback(lambda done: self._completed(job, track.path, done))
 
     def _process_pool(self) -> ProcessPoolExecutor:
@@ -216,15 +216,16 @@ class FingerprintQueue:
             )
         return self._remote_threads
 
-    def _compute_remote(self, path: str) -> tuple[dict[str, float], float, str]:
+    def _compute_remote(self, path: str) -> tuple[Any, ...]:
+        """(values, seconds, source[, histogram]): the remote leaves the block-loudness
+        histogram to the first album play (``streaming.album_source``)."""
         assert self._remote is not None
         started = time.perf_counter()
         try:
             return self._remote.compute(path), time.perf_counter() - started, self._remote.source
         except Exception as exc:  # any failure of the remote falls back to Python
             log.warning("remote fingerprinter failed for %s (%s); computing in Python", path, exc)
-            values, seconds = self._process_pool().submit(fingerprint_file, path).result()
-            return values, seconds, "python"
+            return self._process_pool().submit(fingerprint_job, path).result()
 
     # -- results ---------------------------------------------------------------------------
 
@@ -233,8 +234,9 @@ class FingerprintQueue:
             result = done.result()
             values, seconds = result[0], result[1]
             source = result[2] if len(result) > 2 else "python"
+            histogram = result[3] if len(result) > 3 else None
             log.info("track %d fingerprinted by %s in %.2f s", job.track_id, source, seconds)
-            self._store(job.track_id, path, values, source)
+            self._store(job.track_id, path, values, source, histogram)
         except (AudioReadError, FingerprintError) as exc:
             self._fail(job.track_id, str(exc))
         except Exception as exc:
@@ -244,9 +246,16 @@ class FingerprintQueue:
         finally:
             database.close()
 
-    def _store(self, track_id: int, path: str, values: dict[str, float], source: str) -> None:
+    def _store(
+        self,
+        track_id: int,
+        path: str,
+        values: dict[str, float],
+        source: str,
+        histogram: bytes | None = None,
+    ) -> None:
         try:
-            fingerprint_store.save(track_id, values, source)
+            fingerprint_store.save(track_id, values, source, histogram)
             if source != "sidecar":
                 sidecar.write(Path(path), self._cache_dir, values, ALGORITHM_VERSION)
         except Exception as exc:

@@ -18,8 +18,11 @@ def current_values(track_id: int) -> dict[str, float] | None:
     return unpack_vector(bytes(row.vector)) if row is not None else None
 
 
-def save(track_id: int, values: dict[str, float], source: str) -> None:
-    """Store the vector (replacing any older one) and mark the track complete."""
+def save(
+    track_id: int, values: dict[str, float], source: str, histogram: bytes | None = None
+) -> None:
+    """Store the vector (replacing any older one) and mark the track complete; ``histogram``
+    is the packed block-loudness histogram when the job measured one."""
     bad = [name for name, value in values.items() if not math.isfinite(value)]
     if bad:
         raise ValueError(f"refusing to store non-finite fingerprint values: {', '.join(bad)}")
@@ -34,6 +37,7 @@ def save(track_id: int, values: dict[str, float], source: str) -> None:
             source=source,
             sha256=hashlib.sha256(vector).hexdigest(),
             computed_at=now,
+            loudness_histogram=histogram,
         ).execute()
         Track.update(
             fingerprint_status="complete", fingerprint_computed_at=now, fingerprint_error=None
@@ -64,3 +68,23 @@ def stale_track_ids() -> list[int]:
         (Track.fingerprint_status == "complete") & Track.id.not_in(current)
     )
     return [track.id for track in query]
+
+
+def current_rows(track_ids: list[int]) -> dict[int, tuple[dict[str, float], bytes | None]]:
+    """(values, packed loudness histogram or None) of those tracks with a fingerprint of the
+    current algorithm version, in one query (an album's worth at a time)."""
+    rows = Fingerprint.select(
+        Fingerprint.track, Fingerprint.vector, Fingerprint.loudness_histogram
+    ).where(Fingerprint.track.in_(track_ids) & (Fingerprint.algorithm_version == ALGORITHM_VERSION))
+    return {
+        row.track_id: (
+            unpack_vector(bytes(row.vector)),
+            bytes(row.loudness_histogram) if row.loudness_histogram else None,
+        )
+        for row in rows
+    }
+
+
+def save_loudness_histogram(track_id: int, histogram: bytes) -> None:
+    """Keep a histogram measured on demand on the track's fingerprint row, if it has one."""
+    Fingerprint.update(loudness_histogram=histogram).where(Fingerprint.track == track_id).execute()

@@ -4,5 +4,5 @@ Owns nothing but the translation between HTTP and the packages below: a route pa
 request, calls the library, fingerprint or streaming packages, and turns their results and
 exceptions into responses. Nothing below imports this package.
 
-Imports: audio, config, events, fingerprint, fingerprint.dsp, fingerprint.rust, library, mastering, services, streaming.
+Imports: audio, config, events, fingerprint, fingerprint.dsp, fingerprint.rust, http.subsonic, library, mastering, services, streaming.
 """

@@ -13,11 +13,30 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from auralis_server.config import Settings
+from auralis_server.http import openapi
 from auralis_server.http.auth import BearerTokenMiddleware
-from auralis_server.http.errors import ApiError, BadRequest, NotFound, UnreadableAudio
-from auralis_server.http.routes import events, fingerprints, health, library, loudness, stream
+from auralis_server.http.errors import ApiError, BadRequest, Conflict, NotFound, UnreadableAudio
+from auralis_server.http.routes import (
+    audio_files,
+    events,
+    fingerprints,
+    health,
+    library,
+    loudness,
+    playlists,
+    playstate,
+    stream,
+)
 from auralis_server.http.state import AppState
-from auralis_server.library.errors import InvalidQuery, LibraryError, TrackNotFound, TrackUnplayable
+from auralis_server.http.subsonic import routes as subsonic
+from auralis_server.library.errors import (
+    InvalidQuery,
+    LibraryError,
+    NameTaken,
+    PlaylistNotFound,
+    TrackNotFound,
+    TrackUnplayable,
+)
 from auralis_server.library.scan_jobs import ScanJobs
 from auralis_server.services import build_services
 from auralis_server.streaming.chunk_cache import ChunkCache
@@ -35,7 +54,9 @@ async def _api_error(request: Request, exc: Exception) -> JSONResponse:
 
 _LIBRARY_ERRORS: dict[type[LibraryError], type[ApiError]] = {
     TrackNotFound: NotFound,
+    PlaylistNotFound: NotFound,
     InvalidQuery: BadRequest,
+    NameTaken: Conflict,
     TrackUnplayable: UnreadableAudio,
 }
 
@@ -99,12 +120,17 @@ def create_app(settings: Settings, *, renderer: ChunkRenderer | None = None) -> 
 
     app = Starlette(
         routes=[
+            *audio_files.routes,  # before playlists: /api/playlists/{id}.m3u8
+            *openapi.routes,
             *health.routes,
             *library.routes,
             *fingerprints.routes,
             *stream.routes,
             *loudness.routes,
             *events.routes,
+            *playstate.routes,
+            *playlists.routes,
+            *subsonic.routes,
         ],
         middleware=[Middleware(BearerTokenMiddleware, token=settings.token)],
         exception_handlers={

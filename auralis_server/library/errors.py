@@ -12,7 +12,15 @@ class TrackNotFound(LibraryError):
 
 
 class InvalidQuery(LibraryError):
-    """A query parameter is malformed or out of range."""
+    """A query parameter or a value in a request body is malformed or out of range."""
+
+
+class PlaylistNotFound(LibraryError):
+    """No playlist has the id asked for."""
+
+
+class NameTaken(LibraryError):
+    """Another playlist already has that name."""
 
 
 class TrackUnplayable(LibraryError):

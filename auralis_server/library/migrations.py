@@ -86,8 +86,94 @@ def _add_search_column(migrator: SchemaMigrator) -> None:
     )
 
 
+def _add_plays_and_playlists(migrator: SchemaMigrator) -> None:
+    """Version 3: ``track.play_count`` and ``last_played``, the one-row ``playstate`` and the
+    ``playlist`` and ``playlist_entry`` tables, from copies of the models frozen as they were."""
+
+    db = migrator.database
+    plays = peewee.IntegerField(default=0, constraints=[peewee.SQL("DEFAULT 0")])
+    migrator.migrate(
+        migrator.add_column("track", "play_count", plays, allow_not_null=True),
+        migrator.add_column("track", "last_played", peewee.DateTimeField(null=True)),
+    )
+
+    class Frozen(peewee.Model):
+        class Meta:
+            database = db
+
+    class Track(Frozen):  # only what the foreign keys need
+        pass
+
+    class PlayState(Frozen):
+        queue = peewee.TextField(default="[]")
+        queue_index = peewee.IntegerField(null=True)
+        position_s = peewee.FloatField(default=0.0)
+        shuffle = peewee.CharField(max_length=8, default="off")
+        repeat = peewee.CharField(max_length=8, default="off")
+        preset = peewee.TextField(null=True)
+        intensity = peewee.FloatField(null=True)
+        volume = peewee.FloatField(null=True)
+        updated_at = peewee.DateTimeField()
+
+        class Meta:
+            table_name = "playstate"
+
+    class Playlist(Frozen):
+        name = peewee.TextField(unique=True)
+        created_at = peewee.DateTimeField()
+        updated_at = peewee.DateTimeField()
+
+    class PlaylistEntry(Frozen):
+        playlist = peewee.ForeignKeyField(Playlist, on_delete="CASCADE")
+        position = peewee.IntegerField()
+        track = peewee.ForeignKeyField(Track, on_delete="CASCADE")
+
+        class Meta:
+            table_name = "playlist_entry"
+            primary_key = peewee.CompositeKey("playlist", "position")
+
+    for model in (PlayState, Playlist, PlaylistEntry):
+        model.create_table(safe=False)
+
+
+def _add_stars_and_ratings(migrator: SchemaMigrator) -> None:
+    """Version 4: ``track.starred_at`` and ``track.rating`` (what Subsonic clients star and
+    rate), and the ``annotation`` table holding the stars and ratings of albums and artists,
+    which have no rows of their own: they are keyed by kind and name."""
+
+    db = migrator.database
+    migrator.migrate(
+        migrator.add_column("track", "starred_at", peewee.DateTimeField(null=True)),
+        migrator.add_column("track", "rating", peewee.IntegerField(null=True)),
+    )
+
+    class Annotation(peewee.Model):
+        kind = peewee.CharField(max_length=8)
+        key = peewee.TextField()
+        starred_at = peewee.DateTimeField(null=True)
+        rating = peewee.IntegerField(null=True)
+
+        class Meta:
+            database = db
+            table_name = "annotation"
+            primary_key = peewee.CompositeKey("kind", "key")
+
+    Annotation.create_table(safe=False)
+
+
+def _add_loudness_histogram(migrator: SchemaMigrator) -> None:
+    """Version 5: ``fingerprint.loudness_histogram``, each track's block-loudness counts for
+    album loudness; NULL (measured on demand) for the fingerprints stored before it."""
+    migrator.migrate(
+        migrator.add_column("fingerprint", "loudness_histogram", peewee.BlobField(null=True))
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "folded search text of every track", _add_search_column),
+    Migration(3, "play counts, play state and playlists", _add_plays_and_playlists),
+    Migration(4, "stars and ratings", _add_stars_and_ratings),
+    Migration(5, "block-loudness histograms for album loudness", _add_loudness_histogram),
 )
 """Every step after 0.1.0's schema, in order."""
 

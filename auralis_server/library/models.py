@@ -6,7 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import peewee
-from playhouse.db_url import connect
+from playhouse.db_url import connect, parse
+from playhouse.pool import PooledDatabase
 
 from auralis_server.library.migrations import migrate
 
@@ -60,6 +61,12 @@ class Track(BaseModel):
     fingerprint_error = peewee.TextField(null=True)
     # folding.search_text of title, artist, album and path: what ``q`` matches (schema v2)
     search = peewee.TextField(default="", constraints=[peewee.SQL("DEFAULT ''")])
+    # Plays the client reported (schema v3): what "recently / most played" read.
+    play_count = peewee.IntegerField(default=0, constraints=[peewee.SQL("DEFAULT 0")])
+    last_played = peewee.DateTimeField(null=True)
+    # Stars and ratings (1-5) Subsonic clients set (schema v4).
+    starred_at = peewee.DateTimeField(null=True)
+    rating = peewee.IntegerField(null=True)
 
     class Meta:
         # The default (artist) order of a listing, read in order instead of sorted (schema v2).
@@ -75,35 +82,147 @@ class Fingerprint(BaseModel):
     source = peewee.CharField(max_length=16, choices=[(s, s) for s in FINGERPRINT_SOURCES])
     sha256 = peewee.CharField(max_length=64)
     computed_at = peewee.DateTimeField(default=utc_now)
+    # BS.1770 block-loudness counts (audio.loudness.pack_histogram) for album loudness; NULL
+    # until measured: the Python job stores it, other sources leave it to the first album play
+    # (schema v5).
+    loudness_histogram = peewee.BlobField(null=True)
 
 
-MODELS: tuple[type[BaseModel], ...] = (Track, Fingerprint)
+SHUFFLE_MODES = ("off", "tracks", "albums")
+REPEAT_MODES = ("off", "all", "one")
+
+
+class PlayState(BaseModel):
+    """The one row of what the player was doing (schema v3): the server has one user, and a
+    client on another machine resumes from it. ``queue`` is a JSON list of track ids."""
+
+    queue = peewee.TextField(default="[]")
+    queue_index = peewee.IntegerField(null=True)  # into the queue; None: nothing current
+    position_s = peewee.FloatField(default=0.0)
+    shuffle = peewee.CharField(max_length=8, default="off")
+    repeat = peewee.CharField(max_length=8, default="off")
+    preset = peewee.TextField(null=True)
+    intensity = peewee.FloatField(null=True)
+    volume = peewee.FloatField(null=True)
+    updated_at = peewee.DateTimeField(default=utc_now)
+
+    class Meta:
+        table_name = "playstate"
+
+
+class Playlist(BaseModel):
+    """A saved, named list of tracks (schema v3)."""
+
+    name = peewee.TextField(unique=True)
+    created_at = peewee.DateTimeField(default=utc_now)
+    updated_at = peewee.DateTimeField(default=utc_now)
+
+
+class PlaylistEntry(BaseModel):
+    """One place in a playlist. A track the scanner removes takes its entries with it (the
+    cascade), so a playlist never names a missing track; positions may then have gaps."""
+
+    playlist = peewee.ForeignKeyField(Playlist, on_delete="CASCADE", backref="entries")
+    position = peewee.IntegerField()
+    track = peewee.ForeignKeyField(Track, on_delete="CASCADE")
+
+    class Meta:
+        table_name = "playlist_entry"
+        primary_key = peewee.CompositeKey("playlist", "position")
+
+
+ANNOTATION_KINDS = ("album", "artist")
+
+
+class Annotation(BaseModel):
+    """The star and rating of an album or artist (schema v4). Neither has a row of its own:
+    ``key`` is the name the library groups tracks by ("" for tracks without the tag)."""
+
+    kind = peewee.CharField(max_length=8)
+    key = peewee.TextField()
+    starred_at = peewee.DateTimeField(null=True)
+    rating = peewee.IntegerField(null=True)
+
+    class Meta:
+        table_name = "annotation"
+        primary_key = peewee.CompositeKey("kind", "key")
+
+
+MODELS: tuple[type[BaseModel], ...] = (
+    Track,
+    Fingerprint,
+    PlayState,
+    Playlist,
+    PlaylistEntry,
+    Annotation,
+)
+
+
+POSTGRESQL_SCHEMES = ("postgres://", "postgresql://", "psycopg3://")
+POSTGRESQL_POOL_CONNECTIONS = 64
+"""More than the request threads (anyio's 40) plus scan and fingerprint workers, which each
+keep the connection their thread opened; PostgreSQL's default limit is 100."""
+POSTGRESQL_POOL_WAIT_S = 30
+
+
+def _postgresql(database_url: str) -> peewee.Database:
+    """psycopg 3, pooled: a connection is reused by the next thread rather than reopened."""
+    from playhouse.postgres_ext import PooledPsycopg3Database
+
+    return PooledPsycopg3Database(
+        **parse(database_url),
+        max_connections=POSTGRESQL_POOL_CONNECTIONS,
+        timeout=POSTGRESQL_POOL_WAIT_S,
+    )
+
+
+def _connect(database_url: str | None, sqlite_path: Path) -> peewee.Database:
+    if not database_url:
+        sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        return peewee.SqliteDatabase(str(sqlite_path), pragmas=SQLITE_PRAGMAS)
+    if database_url.startswith("sqlite"):
+        return connect(database_url, pragmas=SQLITE_PRAGMAS)
+    if database_url.startswith(POSTGRESQL_SCHEMES):
+        return _postgresql(database_url)
+    return connect(database_url)
+
+
+_pooled_url: str | None = None
+"""The URL the bound database was opened with: reopening it keeps its pool."""
 
 
 def open_database(database_url: str | None, sqlite_path: Path) -> peewee.Database:
     """Bind the models to the configured database and bring its schema to this code's version.
 
+    Opening the PostgreSQL database already bound keeps its pool (connections other threads
+    hold stay valid); opening another retires the old pool's connections.
+
     Raises ``migrations.SchemaError`` (a ``ConfigError``: one line for the user) when the
     database is newer than the code or a migration fails; the database is then unchanged.
     """
-    if database_url:
-        if database_url.startswith("sqlite"):
-            db = connect(database_url, pragmas=SQLITE_PRAGMAS)
-        else:
-            db = connect(database_url)
+    global _pooled_url
+    current = database.obj
+    if isinstance(current, PooledDatabase) and _pooled_url == database_url:
+        db = current
     else:
-        sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-        db = peewee.SqliteDatabase(str(sqlite_path), pragmas=SQLITE_PRAGMAS)
+        close_database()
+        db = _connect(database_url, sqlite_path)
+        _pooled_url = database_url
     database.initialize(db)
     db.connect(reuse_if_open=True)
     try:
         migrate(db, MODELS)
     except BaseException:
-        db.close()
+        close_database()
         raise
     return db
 
 
 def close_database() -> None:
-    if database.obj is not None and not database.is_closed():
-        database.close()
+    """Close this thread's connection; a pool closes every connection it opened, so a
+    stopped server (or a dropped test database) leaves none behind."""
+    db = database.obj
+    if isinstance(db, PooledDatabase):
+        db.close_all()
+    elif db is not None and not db.is_closed():
+        db.close()

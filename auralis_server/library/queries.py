@@ -64,6 +64,8 @@ def track_json(track: Track, chunk_seconds: float) -> dict[str, Any]:
         "error": track.scan_error,
         "fingerprint_status": track.fingerprint_status,
         "geometry": geometry.as_dict() if geometry else None,
+        "play_count": track.play_count,
+        "last_played": track.last_played.isoformat() + "Z" if track.last_played else None,
     }
 
 

@@ -15,6 +15,7 @@ the same in both renders.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import numpy as np
 from scipy.ndimage import minimum_filter1d
@@ -23,6 +24,7 @@ from scipy.signal import butter, sosfilt
 from auralis_server.audio.arrays import Array
 from auralis_server.audio.parallel import per_channel
 from auralis_server.mastering.eq import biquad_sos
+from auralis_server.mastering.level import soft_knee_reduction_db
 from auralis_server.mastering.plan import Compressor, Expander, Limiter, Plan
 from auralis_server.mastering.true_peak import true_peak_envelope
 
@@ -137,13 +139,8 @@ def _db(power: Array) -> Array:
 def compressor_gain_db(power: Array, settings: Compressor, rate_hz: int) -> Array:
     """Per-block downward compression with a soft knee, linked across channels."""
     level_db = _db(_moving_mean(power, _blocks(settings.window_ms, rate_hz), "zero"))
-    over = level_db - settings.threshold_dbfs
-    slope = 1.0 - 1.0 / settings.ratio
-    knee = settings.knee_db
-    reduction = np.where(
-        over >= knee / 2,
-        slope * over,
-        np.where(over > -knee / 2, slope * (over + knee / 2) ** 2 / (2 * knee), 0.0),
+    reduction = soft_knee_reduction_db(
+        level_db - settings.threshold_dbfs, settings.ratio, settings.knee_db
     )
     held = minimum_filter1d(-reduction, _blocks(settings.hold_ms, rate_hz), mode="nearest")
     return _moving_mean(held, _blocks(settings.smoothing_ms, rate_hz), "edge")
@@ -214,3 +211,20 @@ def render(audio: Array, plan: Plan, rate_hz: int) -> Array:
     if plan.limiter is not None:
         out *= _per_frame(limiter_gain(out, plan.limiter, rate_hz), len(out))[:, None]
     return out
+
+
+def context_span(plan: Plan, rate_hz: int, start: int, stop: int, total: int) -> tuple[int, int]:
+    """The [first, last) frames to render for output frames [start, stop) of a ``total``-frame
+    track: ``context_frames`` each side, starting on a block boundary."""
+    before, after = context_frames(plan, rate_hz)
+    first = max(0, start - before) // BLOCK_FRAMES * BLOCK_FRAMES
+    return first, min(total, stop + after)
+
+
+def render_pieces(audio: Array, plan: Plan, rate_hz: int, piece_frames: int) -> Iterator[Array]:
+    """``render(audio)`` in consecutive pieces of ``piece_frames`` (the last may be shorter),
+    each rendered from its own context, so a caller can write and report progress as it goes."""
+    for start in range(0, len(audio), piece_frames):
+        stop = min(len(audio), start + piece_frames)
+        first, last = context_span(plan, rate_hz, start, stop, len(audio))
+        yield render(audio[first:last], plan, rate_hz)[start - first : stop - first]

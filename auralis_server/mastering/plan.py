@@ -5,15 +5,19 @@ Restraint Principle (LWRP) reads two fingerprint numbers, integrated loudness an
 factor, and blends three regions with smoothstep weights that ramp over ±1 LU around
 −12 LUFS and ±1 dB around a 13 dB crest, so a track near a threshold never flips:
 
-- compressed-loud (loud and crest < 13 dB): no compression, no makeup; transient
-  expansion that grows as the crest falls below 13 dB; −0.5 dB trim;
+- compressed-loud (loud and crest < 13 dB): no compression; transient expansion that grows
+  as the crest falls below 13 dB;
 - dynamic-loud (loud and crest ≥ 13 dB): dynamics untouched, preset EQ only;
-- quiet (≤ −12 LUFS): preset compression and makeup gain toward the preset's target.
+- quiet (≤ −12 LUFS): preset compression.
 
-``intensity`` scales the parameters themselves (EQ gains, ratio − 1, expansion, makeup,
-trim); intensity 0 is a bypass. Every output then passes a −1 dBTP true-peak limiter; a
-ceiling trim, from the peak the fingerprint implies, keeps that limiter from eating the
-crest of the loud regions (the quiet region may lean on it for up to 3 dB).
+After the dynamics a level stage (one gain) brings every region to the preset's target
+loudness, down as well as up — a loud master is never raised — as far as a −1 dBTP
+true-peak limiter allows: the quiet region may lean on it for up to 2 dB, the loud regions
+keep it idle. ``mastering/level.py`` predicts what the chain does to loudness, so
+``output_lufs_estimate`` is what the render measures, and ``ceiling_limited_db`` says how
+far under the target the ceiling kept it. ``intensity`` scales the parameters themselves
+(EQ gains, ratio − 1, expansion, the level stage's distance to the target); intensity 0 is
+a bypass.
 """
 
 from __future__ import annotations
@@ -27,29 +31,35 @@ from typing import Any
 import numpy as np
 from scipy.signal import sosfreqz
 
+from auralis_server.audio.arrays import Array
 from auralis_server.audio.loudness import k_weighting_sos
-from auralis_server.mastering.eq import biquad_sos
+from auralis_server.mastering.auto_preset import resolve_preset
+from auralis_server.mastering.eq import REFERENCE_BANDS, biquad_sos
+from auralis_server.mastering.level import (
+    compressor_loudness_change_db,
+    limiter_loudness_loss_db,
+)
+from shared.lwrp import BLEND_HALF_WIDTH, CREST_THRESHOLD_DB, LOUD_THRESHOLD_LUFS
 from shared.presets import PRESETS
 
-PLAN_VERSION = 1
+PLAN_VERSION = 2
 CEILING_DBTP = -1.0
 CEILING_MARGIN_DB = 0.5
 # Loud tracks keep their crest only if the limiter stays idle, and the peak the plan infers
 # from lufs + crest can be a dB or so low: they get this much more headroom.
 LOUD_CEILING_MARGIN_DB = 1.5
-LOUD_THRESHOLD_LUFS = -12.0
-CREST_THRESHOLD_DB = 13.0
-BLEND_HALF_WIDTH = 1.0
-CORRECTION_LIMIT_DB = 4.0
-CORRECTION_STRENGTH = 0.5
-# LUFS of a stereo mix is close to its RMS in dBFS + 10·log10(2) − 0.691 for the mid-heavy
-# spectrum of most music; the plan uses it to estimate the peak from lufs + crest.
-LUFS_TO_RMS_DB = -2.3
-QUIET_LIMITING_ALLOWANCE_DB = 3.0
+# LUFS of a stereo mix = its RMS in dBFS + 10·log10(2) − 0.691 + how much K-weighting lifts
+# its band balance; the plan inverts it to estimate the RMS, and the peak from lufs + crest
+# (within about 0.4 dB on real tracks unless the relative gate drops long quiet passages).
+LUFS_TO_RMS_DB = -10.0 * math.log10(2.0) + 0.691
+# The most limiter gain reduction the level stage plans on the quiet region's loudest passages.
+QUIET_LIMITING_ALLOWANCE_DB = 2.0
 ESTIMATED_TRANSIENT_RISE_DB = 6.0
-
-# Band balance of a reference master, fractions of power per fingerprint band.
-REFERENCE_BANDS = {
+# What `adaptive` corrects toward, fractions of power per fingerprint band, and how far. The
+# measured reference of mastered music (eq.REFERENCE_BANDS, docs/mastering.md) is not used for
+# this yet: correcting toward it moves the EQ further than the level stage's loudness estimate
+# follows within 0.5 LU, so it classifies (`auto`) but does not correct.
+CORRECTION_TARGET_BANDS = {
     "sub_bass_pct": 0.05,
     "bass_pct": 0.30,
     "low_mid_pct": 0.17,
@@ -58,7 +68,11 @@ REFERENCE_BANDS = {
     "presence_pct": 0.08,
     "air_pct": 0.03,
 }
-# A representative frequency per fingerprint band, where the EQ's effect on it is read.
+CORRECTION_LIMIT_DB = 4.0
+CORRECTION_STRENGTH = 0.5
+
+# A representative frequency per fingerprint band, where the EQ's effect on it is read
+# (averaging across each band instead was worse on real tracks: their power sits unevenly).
 BAND_CENTRES_HZ = {
     "sub_bass_pct": 40.0,
     "bass_pct": 120.0,
@@ -134,6 +148,10 @@ class Plan:
     ceiling_trim_db: float
     limiter: Limiter | None
     output_lufs_estimate: float
+    ceiling_limited_db: float = 0.0  # how far under the target the ceiling held the level
+    target_lufs: float = 0.0  # the level stage's goal at intensity 1
+    chosen_preset: str = ""  # the preset whose numbers were used (``auto`` picks one)
+    reason: str = ""  # why: "asked for", or the auto rule that matched
     version: int = PLAN_VERSION
     hash: str = field(default="", compare=False)
 
@@ -143,7 +161,8 @@ class Plan:
 
     @property
     def gain_db(self) -> float:
-        """Static gain after dynamics: makeup + trim + ceiling trim."""
+        """The level stage, after dynamics: makeup (toward the target, either way) + trim (the
+        loud regions are never raised) + ceiling trim (the limiter's allowance)."""
         return self.makeup_db + self.trim_db + self.ceiling_trim_db
 
     def as_dict(self) -> dict[str, Any]:
@@ -168,50 +187,111 @@ def lwrp_weights(lufs: float, crest_db: float) -> dict[str, float]:
     }
 
 
-def _correction_db(values: dict[str, float], names: tuple[str, ...]) -> float:
-    actual = sum(values[name] for name in names)
-    reference = sum(REFERENCE_BANDS[name] for name in names)
+def _correction_db(bands: dict[str, float], names: tuple[str, ...]) -> float:
+    actual = sum(bands[name] for name in names)
+    reference = sum(CORRECTION_TARGET_BANDS[name] for name in names)
     if actual <= 0:
         return 0.0
     raw = CORRECTION_STRENGTH * 10.0 * math.log10(reference / actual)
     return max(-CORRECTION_LIMIT_DB, min(CORRECTION_LIMIT_DB, raw))
 
 
-def _power_gains(sections: list[Any], rate_hz: int) -> dict[str, float]:
-    """|H|² of a cascade at each band's representative frequency."""
+def _power_gains(sections: list[Any], rate_hz: int) -> Array:
+    """|H|² of a cascade at each band's representative frequency (in BAND_CENTRES_HZ order)."""
     if not sections:
-        return dict.fromkeys(BAND_CENTRES_HZ, 1.0)
+        return np.ones(len(BAND_CENTRES_HZ))
     freqs = np.array(list(BAND_CENTRES_HZ.values()))
     _, response = sosfreqz(np.array(sections), worN=freqs, fs=rate_hz)
-    return dict(zip(BAND_CENTRES_HZ, np.abs(response) ** 2, strict=True))
+    return np.abs(response) ** 2
+
+
+def _weighted_db(bands: dict[str, float], numerator: Array, denominator: Array) -> float:
+    powers = np.array([bands[name] for name in BAND_CENTRES_HZ])
+    return 10.0 * math.log10(float(powers @ numerator) / float(powers @ denominator))
+
+
+_K_WEIGHTS = _power_gains(list(k_weighting_sos(_RESPONSE_RATE_HZ)), _RESPONSE_RATE_HZ)
+
+
+def k_weighting_db(bands: dict[str, float]) -> float:
+    """How much louder K-weighting reads a track with this band balance than its plain power."""
+    if sum(bands.values()) <= 0:
+        return 0.0
+    return _weighted_db(bands, _K_WEIGHTS, np.ones_like(_K_WEIGHTS))
 
 
 def eq_level_change_db(bands: dict[str, float], eq: tuple[EqBand, ...]) -> tuple[float, float]:
     """(loudness change in LU, energy change in dB) the EQ makes to a track with this balance."""
-    total = sum(bands.values())
-    if total <= 0:
+    if sum(bands.values()) <= 0:
         return 0.0, 0.0
     sections = [
         biquad_sos(b.kind, b.freq_hz, b.gain_db, b.q, _RESPONSE_RATE_HZ) for b in eq if b.gain_db
     ]
     gains = _power_gains(sections, _RESPONSE_RATE_HZ)
-    k_weights = _power_gains(list(k_weighting_sos(_RESPONSE_RATE_HZ)), _RESPONSE_RATE_HZ)
-    weighted = sum(bands[n] * k_weights[n] for n in bands)
-    loudness = sum(bands[n] * k_weights[n] * gains[n] for n in bands) / weighted
-    energy = sum(bands[n] * gains[n] for n in bands) / total
-    return 10.0 * math.log10(loudness), 10.0 * math.log10(energy)
+    loudness = _weighted_db(bands, _K_WEIGHTS * gains, _K_WEIGHTS)
+    return loudness, _weighted_db(bands, gains, np.ones_like(gains))
+
+
+@dataclass(frozen=True)
+class LevelStage:
+    makeup_db: float
+    trim_db: float
+    ceiling_trim_db: float
+    output_lufs: float
+    ceiling_limited_db: float
+
+
+def _level_stage(
+    lufs: float,
+    crest_db: float,
+    est_rms: float,
+    chain_loudness_db: float,
+    eq_energy_db: float,
+    expander: Expander | None,
+    weights: dict[str, float],
+    target_lufs: float,
+    intensity: float,
+) -> LevelStage:
+    """The one gain after dynamics that brings the output to the target, as far as the ceiling
+    allows. ``chain_loudness_db`` is what EQ and dynamics change before it."""
+    loud = weights["compressed_loud"] + weights["dynamic_loud"]
+    goal = lufs + intensity * (target_lufs - lufs)
+    makeup = goal - (lufs + chain_loudness_db)
+    trim = -loud * max(0.0, goal - lufs)  # restraint: a loud master is never raised
+    transient_rise = (
+        min(expander.max_db, expander.amount * ESTIMATED_TRANSIENT_RISE_DB) if expander else 0.0
+    )
+    peak_out = est_rms + crest_db + eq_energy_db + transient_rise + makeup + trim
+    # The limiter aims at the ceiling less its margin; loud masters keep more headroom still.
+    aim = CEILING_DBTP - CEILING_MARGIN_DB - LOUD_CEILING_MARGIN_DB * loud
+    allowance = intensity * QUIET_LIMITING_ALLOWANCE_DB * weights["quiet"]
+    ceiling_trim = min(0.0, aim + allowance - peak_out)
+    limiting = max(0.0, peak_out + ceiling_trim - (CEILING_DBTP - CEILING_MARGIN_DB))
+    output = (
+        lufs + chain_loudness_db + makeup + trim + ceiling_trim - limiter_loudness_loss_db(limiting)
+    )
+    shortfall = max(0.0, goal + trim - output) if ceiling_trim < 0.0 else 0.0
+    return LevelStage(makeup, trim, ceiling_trim, output, shortfall)
 
 
 def _r(value: float, digits: int = 2) -> float:
     return round(float(value), digits) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
-def make_plan(values: dict[str, float], preset_name: str, intensity: float) -> Plan:
-    """The plan for a track with fingerprint ``values`` (only lufs, crest_db and bands are read)."""
-    preset = PRESETS[preset_name]
+def make_plan(
+    values: dict[str, float],
+    preset_name: str,
+    intensity: float,
+    target_lufs: float | None = None,
+) -> Plan:
+    """The plan for a track with fingerprint ``values`` (only lufs, crest_db and bands are read);
+    ``target_lufs`` replaces the preset's target loudness (the offline ``master`` command)."""
     lufs = _r(values["lufs"])
     crest = _r(values["crest_db"])
     bands = {name: round(float(values[name]), 4) for name in REFERENCE_BANDS}
+    choice = resolve_preset(preset_name, lufs, crest, bands)
+    preset = PRESETS[choice.preset]
+    target = preset.target_lufs if target_lufs is None else target_lufs
     weights = lwrp_weights(lufs, crest)
     w_comp, w_dyn, w_quiet = weights["compressed_loud"], weights["dynamic_loud"], weights["quiet"]
 
@@ -222,7 +302,7 @@ def make_plan(values: dict[str, float], preset_name: str, intensity: float) -> P
         for (kind, freq, q, names), tilt in zip(EQ_LAYOUT, preset.eq_tilt_db, strict=True)
     )
     eq = tuple(EqBand(b.kind, b.freq_hz, _r(intensity * b.gain_db), b.q) for b in full_eq)
-    est_rms = lufs + LUFS_TO_RMS_DB
+    est_rms = lufs + LUFS_TO_RMS_DB - k_weighting_db(bands)
     ratio = 1.0 + (preset.ratio - 1.0) * intensity * w_quiet
     compressor = (
         Compressor(_r(est_rms + preset.threshold_over_rms_db), _r(ratio, 3))
@@ -235,17 +315,17 @@ def make_plan(values: dict[str, float], preset_name: str, intensity: float) -> P
     )
     expander = Expander(_r(amount, 3)) if amount > 0.0005 else None
     eq_loudness, eq_energy = eq_level_change_db(bands, eq)
-    full_eq_loudness, _ = eq_level_change_db(bands, full_eq)
-    makeup = intensity * w_quiet * max(0.0, preset.target_lufs - (lufs + full_eq_loudness))
-    # −0.5 dB on compressed-loud tracks, and a loud track is never made louder by the EQ.
-    trim = -0.5 * intensity * w_comp - max(0.0, eq_loudness) * (w_comp + w_dyn)
-    transient_rise = (
-        min(expander.max_db, expander.amount * ESTIMATED_TRANSIENT_RISE_DB) if expander else 0.0
+    dynamics_loudness = (
+        compressor_loudness_change_db(
+            compressor.threshold_dbfs - (est_rms + eq_energy), compressor.ratio, compressor.knee_db
+        )
+        if compressor is not None
+        else 0.0
     )
-    peak_out = est_rms + crest + eq_energy + transient_rise + makeup + trim
-    allowance = QUIET_LIMITING_ALLOWANCE_DB * w_quiet
-    margin = CEILING_MARGIN_DB + LOUD_CEILING_MARGIN_DB * (w_comp + w_dyn)
-    ceiling_trim = min(0.0, CEILING_DBTP - margin + allowance - peak_out)
+    level = _level_stage(
+        lufs, crest, est_rms, eq_loudness + dynamics_loudness, eq_energy, expander, weights,
+        target, intensity,
+    )  # fmt: skip
     region = max(weights, key=lambda name: weights[name])
     plan = Plan(
         preset=preset_name,
@@ -257,11 +337,15 @@ def make_plan(values: dict[str, float], preset_name: str, intensity: float) -> P
         eq=eq,
         compressor=compressor,
         expander=expander,
-        makeup_db=_r(makeup),
-        trim_db=_r(trim),
-        ceiling_trim_db=_r(ceiling_trim),
+        makeup_db=_r(level.makeup_db),
+        trim_db=_r(level.trim_db),
+        ceiling_trim_db=_r(level.ceiling_trim_db),
         limiter=Limiter(),
-        output_lufs_estimate=_r(lufs + eq_loudness + makeup + trim + ceiling_trim),
+        output_lufs_estimate=_r(level.output_lufs),
+        ceiling_limited_db=_r(level.ceiling_limited_db),
+        target_lufs=_r(target),
+        chosen_preset=choice.preset,
+        reason=choice.reason,
     )
     if intensity == 0.0:
         plan = Plan(
@@ -279,11 +363,15 @@ def make_plan(values: dict[str, float], preset_name: str, intensity: float) -> P
             0.0,
             None,
             lufs,
+            0.0,
+            _r(target),
+            chosen_preset=choice.preset,
+            reason=choice.reason,
         )
-    return _with_hash(plan)
+    return with_hash(plan)
 
 
-def _with_hash(plan: Plan) -> Plan:
+def with_hash(plan: Plan) -> Plan:
     body = json.dumps({**plan.as_dict(), "hash": ""}, sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(body.encode()).hexdigest()[:16]
     return Plan(**{**plan.__dict__, "hash": digest})

@@ -5,6 +5,9 @@ fingerprint server, when one runs, for the whole fingerprint (faster than Python
 the plan's inputs alone), or else decodes the track and computes only the plan's inputs
 (loudness, crest, bands) with the fingerprint's own code. Either way the values are rounded
 to float32 as the database stores them, so the plan is the one the stored fingerprint gives.
+
+In album mode (``loudness="album"``) the plan is the album's (``mastering/album.py``), from
+the album loudness ``AlbumSource`` combines; a track without an album tag gets its own.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -22,11 +26,33 @@ from auralis_server.audio.track import TrackAudio
 from auralis_server.fingerprint import store as fingerprint_store
 from auralis_server.fingerprint.dsp.analysis import plan_inputs
 from auralis_server.fingerprint.scheduler import RemoteFingerprinter
-from auralis_server.mastering.plan import Plan, make_plan
+from auralis_server.mastering.album import AlbumLoudness, album_plan
+from auralis_server.mastering.plan import PLAN_VERSION, Plan, make_plan
+from auralis_server.streaming.album_source import AlbumSource
 
 log = logging.getLogger("auralis.plan")
 
 _COLD_CACHE_TRACKS = 256
+LOUDNESS_MODES = ("track", "album")  # what the server plays; a client's "auto" is "track"
+
+
+@dataclass(frozen=True)
+class PlanChoice:
+    """A track's plan, where its inputs came from, and the album it was levelled with."""
+
+    plan: Plan
+    inputs: str  # "fingerprint" or "cold"
+    album: AlbumLoudness | None = None  # album mode only
+
+    @property
+    def loudness(self) -> str:
+        return "album" if self.album is not None else "track"
+
+    def identity(self) -> str:
+        """What decides the rendered samples: the plan, and in album mode the mode and the
+        album's loudness, so an album-mode chunk is never served for track mode."""
+        identity = f"plan-v{PLAN_VERSION}-{self.plan.hash}"
+        return identity if self.album is None else f"{identity}-album{self.album.lufs:+.2f}"
 
 
 class PlanSource:
@@ -34,6 +60,7 @@ class PlanSource:
         self._cold: OrderedDict[tuple[int, str, int], dict[str, float]] = OrderedDict()
         self._lock = threading.Lock()
         self._remote = remote
+        self.albums = AlbumSource(self.inputs)
 
     def _cold_values(self, audio: TrackAudio) -> tuple[dict[str, float], str]:
         """The plan's inputs from the audio itself, and who computed them."""
@@ -70,12 +97,41 @@ class PlanSource:
                 self._cold.popitem(last=False)
         return values, "cold"
 
-    def plan(self, audio: TrackAudio, preset: str, intensity: float) -> tuple[Plan, str]:
+    def plan(
+        self, audio: TrackAudio, preset: str, intensity: float, loudness: str = "track"
+    ) -> tuple[Plan, str]:
+        choice = self.choose(audio, preset, intensity, loudness)
+        return choice.plan, choice.inputs
+
+    def choose(
+        self, audio: TrackAudio, preset: str, intensity: float, loudness: str = "track"
+    ) -> PlanChoice:
+        """The plan in ``loudness`` mode (one of ``LOUDNESS_MODES``)."""
         values, source = self.inputs(audio)
-        return _plan_for(tuple(sorted(values.items())), preset, intensity), source
+        inputs = tuple(sorted(values.items()))
+        album = self.albums.album_for(audio) if loudness == "album" else None
+        if album is None:
+            return PlanChoice(_plan_for(inputs, preset, intensity), source)
+        album_inputs = (album.lufs, album.crest_db, tuple(sorted(album.bands.items())))
+        plan = _album_plan_for(inputs, album_inputs, preset, intensity)
+        return PlanChoice(plan, source, album)
 
 
 @lru_cache(maxsize=4096)
 def _plan_for(inputs: tuple[tuple[str, float], ...], preset: str, intensity: float) -> Plan:
     """make_plan is pure: a stream asks for the same plan once per chunk, so remember it."""
     return make_plan(dict(inputs), preset, intensity)
+
+
+@lru_cache(maxsize=4096)
+def _album_plan_for(
+    inputs: tuple[tuple[str, float], ...],
+    album: tuple[float, float, tuple[tuple[str, float], ...]],
+    preset: str,
+    intensity: float,
+) -> Plan:
+    """album_plan is pure too: remembered like ``_plan_for``."""
+    lufs, crest_db, bands = album
+    return album_plan(
+        dict(inputs), AlbumLoudness(lufs, crest_db, dict(bands), 0), preset, intensity
+    )

@@ -17,8 +17,8 @@ import numpy as np
 from auralis_server.audio.source import read_frames
 from auralis_server.audio.track import TrackAudio
 from auralis_server.mastering import chain
-from auralis_server.mastering.plan import PLAN_VERSION, Plan
-from auralis_server.streaming.plan_source import PlanSource
+from auralis_server.mastering.plan import Plan
+from auralis_server.streaming.plan_source import PlanChoice, PlanSource
 from shared.wire import Samples
 
 log = logging.getLogger("auralis.master")
@@ -30,6 +30,7 @@ class RenderSettings:
 
     preset: str
     intensity: float
+    loudness: str = "track"  # "track" or "album" (streaming.plan_source.LOUDNESS_MODES)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,11 +63,14 @@ class MasteringRenderer:
     def __init__(self, plans: PlanSource) -> None:
         self.plans = plans
 
+    def choose(self, audio: TrackAudio, settings: RenderSettings) -> PlanChoice:
+        return self.plans.choose(audio, settings.preset, settings.intensity, settings.loudness)
+
     def plan_for(self, audio: TrackAudio, settings: RenderSettings) -> Plan:
-        return self.plans.plan(audio, settings.preset, settings.intensity)[0]
+        return self.choose(audio, settings).plan
 
     def describe(self, audio: TrackAudio, settings: RenderSettings) -> str:
-        return f"plan-v{PLAN_VERSION}-{self.plan_for(audio, settings).hash}"
+        return self.choose(audio, settings).identity()
 
     def render(self, audio: TrackAudio, chunk_index: int, settings: RenderSettings) -> Samples:
         plan = self.plan_for(audio, settings)
@@ -74,9 +78,9 @@ class MasteringRenderer:
         start, stop = geometry.span(chunk_index)
         if plan.bypass:
             return read_frames(audio.path, start, stop)
-        before, after = chain.context_frames(plan, geometry.sample_rate_hz)
-        first = max(0, start - before) // chain.BLOCK_FRAMES * chain.BLOCK_FRAMES
-        last = min(geometry.total_frames, stop + after)
+        first, last = chain.context_span(
+            plan, geometry.sample_rate_hz, start, stop, geometry.total_frames
+        )
         buffer = read_frames(audio.path, first, last).astype(np.float64)
         out = chain.render(buffer, plan, geometry.sample_rate_hz)[start - first : stop - first]
         log.info(

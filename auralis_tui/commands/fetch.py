@@ -19,6 +19,7 @@ async def run(client: AuralisClient, settings: ClientSettings, args: argparse.Na
             args.output,
             preset=settings.preset,
             intensity=settings.intensity,
+            loudness=args.loudness,
             on_chunk=lambda done, total: bar.update(task, completed=done, total=total),
         )
     print(path)

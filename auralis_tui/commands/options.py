@@ -24,6 +24,7 @@ USES: dict[str | None, tuple[str, ...]] = {
     "play": _CONNECTION + _PLAYBACK,
     "fetch": (*_CONNECTION, "preset", "intensity"),
     "devices": (),
+    "ctl": (),  # dispatched before this parser (cli.py): listed here for `auralis --help`
 }
 _CONFIG = "config"
 
@@ -71,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="The Auralis terminal client: with no command, the full-screen player.",
         parents=_options(USES[None]),
     )
+    parser.add_argument(
+        "--no-resume",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="start with an empty player instead of resuming the server's play state",
+    )
     commands = parser.add_subparsers(dest="command")
     listing = commands.add_parser(
         "ls",
@@ -86,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("what", nargs="+", metavar="ID…|QUERY")
     play.add_argument("--start", type=float, default=0.0, metavar="SECONDS", help="start offset")
     commands.add_parser("devices", help="list audio output devices")
+    ctl = commands.add_parser(
+        "ctl",
+        help="control the running player: pause|resume|toggle|next|prev|seek ±S|status|queue",
+    )
+    ctl.add_argument("words", nargs=argparse.REMAINDER, metavar="COMMAND")
     fetch = commands.add_parser(
         "fetch",
         parents=_options(USES["fetch"]),
@@ -99,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help="a .wav or .flac file in an existing folder",
     )
+    fetch.add_argument(
+        "--loudness",
+        choices=("track", "album"),
+        default="track",
+        help="level the track alone (default), or as part of its album",
+    )
     return parser
 
 
@@ -111,6 +129,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         if (name in BY_NAME and name not in uses) or (name == _CONFIG and not uses):
             flag = BY_NAME[name].flag if name in BY_NAME else "--config"
             parser.error(f"{flag} does not apply to `auralis {args.command}`")
+    if args.command is not None and "no_resume" in vars(args):
+        parser.error(f"--no-resume does not apply to `auralis {args.command}`")
     return args
 
 

@@ -25,7 +25,7 @@ async def run(client: AuralisClient, settings: ClientSettings, args: argparse.Na
 
     wanted = requested(args.what)
     if isinstance(wanted, str):
-        wanted = [track["id"] for track in await client.tracks(wanted)]
+        wanted = await client.track_ids(wanted)  # every page: no cap on a big library
         if not wanted:
             print("auralis: no track matches", file=sys.stderr)
             return 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from auralis_tui.engine.play_order import PlayMode
 from auralis_tui.engine.types import PlaybackSettings
 
 
@@ -75,4 +76,63 @@ class Stop:
     """End the run now: what is buffered is dropped."""
 
 
-Command = Jump | Skip | SeekTo | SeekBy | SetSettings | Pause | Resume | SetVolume | Stop
+@dataclass(frozen=True)
+class SetMode:
+    """Shuffle and repeat (play_order.py): what follows the playing track is decided anew."""
+
+    mode: PlayMode
+
+
+# Queue edits (queue_edits.py applies them). Indices are the queue's as the sender saw it;
+# "the playing entry" is the player's own: what the device plays, or a jump's target.
+
+
+@dataclass(frozen=True)
+class Delete:
+    """Remove entry ``index``; the playing entry plays on to its end, then what followed it."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class Move:
+    """Move entry ``index`` by ``delta`` places (kept inside the queue)."""
+
+    index: int
+    delta: int
+
+
+@dataclass(frozen=True)
+class Clear:
+    """Remove every entry but the playing one (which plays to its end)."""
+
+
+@dataclass(frozen=True)
+class InsertNext:
+    """Insert tracks right after the playing entry: they play next (in shuffle too)."""
+
+    track_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Append:
+    """Add tracks at the end of the queue (in shuffle: somewhere in what is still to come)."""
+
+    track_ids: tuple[int, ...]
+
+
+QueueEdit = Delete | Move | Clear | InsertNext | Append
+
+Command = (
+    Jump
+    | Skip
+    | SeekTo
+    | SeekBy
+    | SetSettings
+    | Pause
+    | Resume
+    | SetVolume
+    | Stop
+    | SetMode
+    | QueueEdit
+)

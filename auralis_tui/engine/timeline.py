@@ -26,7 +26,10 @@ def geometry_of(track: dict[str, Any]) -> ChunkGeometry | None:
     if shape is None:
         return None
     return ChunkGeometry(
-        shape["total_frames"], shape["sample_rate_hz"], shape["chunk_frames"], shape["overlap_frames"]
+        shape["total_frames"],
+        shape["sample_rate_hz"],
+        shape["chunk_frames"],
+        shape["overlap_frames"],
     )
 
 
@@ -34,10 +37,11 @@ def geometry_of(track: dict[str, Any]) -> ChunkGeometry | None:
 class FedTrack:
     """A track written (or being written) into the ring, and where its frames sit there."""
 
-    index: int  # position in the queue
+    index: int  # position in the queue (detached: the place of what followed it)
     track_id: int
     geometry: ChunkGeometry
     fade_frames: int
+    detached: bool = False  # deleted from the queue while fed: it plays on to its end
     anchor_frame: int = 0  # the track frame written at ring position ``anchor_written``
     anchor_written: int = 0
     tails: dict[int, Samples] = field(default_factory=dict)  # overlap tail of each fed chunk
@@ -54,7 +58,9 @@ class FedTrack:
         self.settings_marks = marks
 
     def settings_at(self, ring_position: int) -> PlaybackSettings | None:
-        heard = [settings for position, settings in self.settings_marks if position <= ring_position]
+        heard = [
+            settings for position, settings in self.settings_marks if position <= ring_position
+        ]
         if heard:
             return heard[-1]
         return self.settings_marks[0][1] if self.settings_marks else None
@@ -78,6 +84,7 @@ class NowPlaying:
     rate_hz: int
     chunk_frames: int
     settings: PlaybackSettings | None  # what the frames at the position were rendered with
+    detached: bool = False  # deleted from the queue while playing; ``index`` is its place
 
 
 def starting_at(
@@ -86,7 +93,9 @@ def starting_at(
     """What will play once a jump to ``start_s`` of the track lands (fetched with ``settings``)."""
     start = min(max(0, round(start_s * geometry.sample_rate_hz)), geometry.total_frames - 1)
     rate_hz, chunk_frames = geometry.sample_rate_hz, geometry.chunk_frames
-    return NowPlaying(index, track_id, start, geometry.total_frames, rate_hz, chunk_frames, settings)
+    return NowPlaying(
+        index, track_id, start, geometry.total_frames, rate_hz, chunk_frames, settings
+    )
 
 
 class Timeline:
@@ -99,9 +108,18 @@ class Timeline:
         first = self.entries.index(playing) if playing is not None else len(self.entries)
         self.entries = [*self.entries[first:], entry]
 
-    def keep_until(self, ring_position: int) -> None:
-        """Forget the entries that start after ``ring_position`` (their audio was dropped)."""
-        self.entries = [entry for entry in self.entries if entry.anchor_written <= ring_position]
+    def keep_until(self, ring_position: int) -> list[FedTrack]:
+        """Forget the entries that start after ``ring_position`` (their audio was dropped);
+        returns them."""
+        dropped = [entry for entry in self.entries if entry.anchor_written > ring_position]
+        self.entries = self.entries[: len(self.entries) - len(dropped)]
+        return dropped
+
+    def drop_from(self, entry: FedTrack) -> list[FedTrack]:
+        """Forget ``entry`` and those after it (the ring was cut where it starts); returns them."""
+        first = self.entries.index(entry)
+        dropped, self.entries = self.entries[first:], self.entries[:first]
+        return dropped
 
     def playing_at(self, read_position: int) -> FedTrack | None:
         for entry in reversed(self.entries):
@@ -125,4 +143,5 @@ class Timeline:
             rate_hz,
             entry.geometry.chunk_frames,
             entry.settings_at(read_position),
+            entry.detached,
         )

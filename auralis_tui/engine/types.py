@@ -34,3 +34,4 @@ class PlayerSnapshot:
     buffered_chunks: float
     underruns: int
     notice: str | None  # the last track problem, one line
+    loudness: str = "track"  # the loudness mode the heard track was fetched in

@@ -3,8 +3,8 @@
 A player claims the socket while it runs (``serving``): a lock file beside it says a live
 player has it, so a second player keeps its hands off and says so in one line (as cmus
 does), and a socket file whose player died (nothing accepts on it) is replaced. Requests
-become the calls the keys make (``Session.toggle_pause``, ``skip``, ``seek_by``): they go
-through the player's command queue, never around it. Track tags and the plan of what is
+become the session's controls (``pause``, ``toggle_pause``, ``skip``, ``seek_to``), as the
+keys' are: they go through the player's command queue, never around it. Track tags and the plan of what is
 heard come from the server, kept for the next request.
 """
 
@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from auralis_tui.api import ClientError
-from auralis_tui.engine.commands import SeekTo
 from auralis_tui.engine.session import Session, Status
 from auralis_tui.remote.paths import prepare_folder, socket_path
 from auralis_tui.remote.protocol import (
@@ -113,12 +112,6 @@ def _remove_stale(path: Path) -> None:
     raise SocketBusy(str(path))
 
 
-def _is_paused(session: Session) -> bool:
-    """Whether the session's last toggle paused it: the state the next toggle flips. The
-    snapshot would lag a Pause still in the player's queue (behind a seek's fetch, say)."""
-    return bool(session._paused)  # read only; Session has no public accessor for it yet
-
-
 class RemoteControl:
     """Answers one request line with one answer (a dict; the server writes it as a line)."""
 
@@ -145,9 +138,10 @@ class RemoteControl:
         """The key's call for each command (keys.py: space, n, N, ←/→)."""
         session = self.session
         match request.command:
-            case "pause" | "resume":
-                if _is_paused(session) != (request.command == "pause"):
-                    session.toggle_pause()
+            case "pause":
+                session.pause()
+            case "resume":
+                session.resume()
             case "toggle":
                 session.toggle_pause()
             case "next":
@@ -156,10 +150,8 @@ class RemoteControl:
                 session.skip(-1)
             case "seek" if request.relative:
                 await session.seek_by(request.seconds or 0.0)
-            case "seek" if session.player is not None:
-                # Session has seek_by only (what the keys need); the absolute seek is the
-                # player's own command, posted to the same queue.
-                session.player.post(SeekTo(request.seconds or 0.0))
+            case "seek":
+                session.seek_to(request.seconds or 0.0)
 
     # -- what is playing --------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -23,9 +24,65 @@ from auralis_server.http.app import create_app
 from auralis_server.library.models import Track, close_database, open_database
 from auralis_server.library.scanner import Scanner
 from auralis_server.streaming.renderer import ChunkRenderer
-from tests.conftest import write_audio
+from tests.conftest import require_postgres_fixture, write_audio
 from tests.rust.conftest import rust_binary, rust_server  # noqa: F401  (fixtures shared here)
 from tests.server.library.bad_files import write_bad_files
+
+if TYPE_CHECKING:
+    from tests.server.postgres import PostgresCluster
+
+
+DATABASES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """One throwaway PostgreSQL server for the session, started on first use."""
+    from tests.server.postgres import PostgresCluster, postgres_bin_dir
+
+    bin_dir = postgres_bin_dir()
+    require_postgres_fixture(
+        bin_dir is not None, "PostgreSQL's server is not installed (apt-get install postgresql)"
+    )
+    assert bin_dir is not None
+    cluster = PostgresCluster(bin_dir).start()
+    yield cluster
+    cluster.stop()
+
+
+DATABASE_SUITES = (
+    "library/",
+    "http/test_track_paging.py",
+    "http/test_playlists_api.py",
+    "http/test_playstate_api.py",
+    "subsonic/test_client.py",
+    "subsonic/test_envelope.py",
+)
+"""The suites (under tests/server/) whose subject is what the database stores and finds: they
+run on both databases. Elsewhere the library is only the way to a file (streaming, mastering,
+encoding), so those run on SQLite alone and the PostgreSQL run stays a couple of minutes."""
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "database_url" not in metafunc.fixturenames:
+        return
+    suite = Path(metafunc.definition.path).relative_to(Path(__file__).parent).as_posix()
+    if suite.startswith(DATABASE_SUITES):
+        metafunc.parametrize("database_url", DATABASES, indirect=True)
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """SQLite (None: the data dir's file) or, in `DATABASE_SUITES`' second run, a fresh
+    PostgreSQL database of the test's own, dropped afterwards."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield None
+        return
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    url = cluster.create_database()
+    yield url
+    close_database()
+    cluster.drop_database(url)
 
 
 @dataclass
@@ -48,7 +105,9 @@ class Library:
 
 
 @pytest.fixture
-def library(tmp_path: Path, settings_for: Callable[..., Settings]) -> Iterator[Library]:
+def library(
+    tmp_path: Path, settings_for: Callable[..., Settings], database_url: str | None
+) -> Iterator[Library]:
     music = tmp_path / "music"
     samples = {
         "song.wav": write_audio(music / "song.wav", 25.0, 44100, subtype="PCM_16", seed=1),
@@ -56,8 +115,8 @@ def library(tmp_path: Path, settings_for: Callable[..., Settings]) -> Iterator[L
         "mono.wav": write_audio(music / "mono.wav", 1.5, 22050, channels=1, seed=3),
     }
     write_bad_files(music / "bad")
-    settings = settings_for(music)
-    open_database(None, settings.sqlite_path)
+    settings = settings_for(music, database_url=database_url)
+    open_database(settings.database_url, settings.sqlite_path)
     assert Scanner([music], workers=1).run().state == "finished"
     yield Library(music, settings, samples)
     close_database()

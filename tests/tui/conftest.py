@@ -20,7 +20,7 @@ from auralis_server.library.demo import write_demo_library
 from auralis_server.library.models import close_database, open_database
 from auralis_server.library.scanner import Scanner
 from tests.conftest import LiveServer, require_audio_fixture, write_audio
-from tests.server.conftest import library, serve  # noqa: F401  (fixtures)
+from tests.server.conftest import database_url, library, serve  # noqa: F401  (fixtures)
 
 SINK = "auralis_null"
 

@@ -25,6 +25,7 @@ import numpy as np
 from auralis_tui.api import AuralisClient
 from auralis_tui.engine.commands import (
     Command,
+    Delete,
     Jump,
     Pause,
     Resume,
@@ -34,9 +35,13 @@ from auralis_tui.engine.commands import (
     Skip,
     Stop,
 )
+from auralis_tui.engine.commands import (
+    Move as MoveEntry,
+)
 from auralis_tui.engine.navigation import RESTART_AFTER_S
 from auralis_tui.engine.outputs import BLOCK_FRAMES, CaptureOutput
 from auralis_tui.engine.player import Player
+from auralis_tui.engine.switch import SWITCH_SAFETY_FRAMES
 from auralis_tui.engine.types import PlaybackReport, PlaybackSettings, PlayerSnapshot
 from shared.geometry import DEFAULT_OVERLAP_SECONDS
 
@@ -90,10 +95,21 @@ class Move:
     stops: bool = False  # `next` on the last track: nothing after
 
 
+@dataclass(frozen=True)
+class QueueVersion:
+    """The queue after an edit, which the player applied once the capture had taken between
+    ``from_frame`` and ``by_frame`` frames."""
+
+    queue: list[int]
+    from_frame: int
+    by_frame: int
+
+
 @dataclass
 class Observation:
     capture_blocks: int
     snapshot: PlayerSnapshot
+    track: int | None = None  # the spec the snapshot's entry is (None: deleted while playing)
 
 
 @dataclass
@@ -106,6 +122,8 @@ class Record:
     blocks: list[np.ndarray] = field(default_factory=list)
     starts: list[tuple[int, int]] = field(default_factory=list)  # (block, rate) of each start
     report: PlaybackReport | None = None
+    # Each version of the queue, as specs' indices: queue edits change what follows what.
+    queues: list[QueueVersion] = field(default_factory=list)
     stopped: bool = False
     paused: bool = False  # a pause may put silence anywhere, also between two tracks
 
@@ -116,7 +134,10 @@ class Harness:
     def __init__(self, url: str, ids: list[int], specs: list[TrackSpec], speed: float) -> None:
         self.ids, self.specs, self.speed = ids, specs, speed
         self.output = CaptureOutput(realtime=True, speed=speed)
-        self.record = Record(chosen=["adaptive"])
+        self.record = Record(
+            chosen=["adaptive"], queues=[QueueVersion(list(range(len(ids))), 0, 0)]
+        )
+        self.queue = list(range(len(ids)))  # the queue as specs' indices
         self.settings = PlaybackSettings()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -142,10 +163,43 @@ class Harness:
 
     # -- the model ---------------------------------------------------------------------------
 
+    def edit(self, command: Delete | MoveEntry) -> None:
+        """Delete or move a queue entry other than the playing one; the model's queue follows."""
+        before = self.observe()
+        now = before.snapshot.now
+        if before.snapshot.state == "ended" or self._play.done() or now is None or now.detached:
+            return
+        queue = list(self.queue)
+        if not 0 <= command.index < len(queue) or command.index == now.index:
+            return
+        if isinstance(command, Delete):
+            if len(queue) <= 2:
+                return
+            del queue[command.index]
+        else:
+            entry = queue.pop(command.index)
+            queue.insert(min(max(0, command.index + command.delta), len(queue)), entry)
+        self._run(self.player.send(command))
+        self.queue = queue  # what the player's indices now mean
+        after = self.observe()
+        frames = np.cumsum([0, *(len(block) for block in self.output.blocks)])
+        self.record.queues.append(
+            QueueVersion(
+                queue,
+                int(frames[before.capture_blocks]) - BLOCK_FRAMES,
+                int(frames[min(after.capture_blocks, len(frames) - 1)]) + 2 * BLOCK_FRAMES,
+            )
+        )
+
     def send(self, command: Command) -> None:
         before = self.observe()
         sent_at = time.monotonic()
         if before.snapshot.state == "ended" or self._play.done():
+            return
+        now = before.snapshot.now
+        if now is not None and now.detached and isinstance(command, SeekTo | SeekBy | Skip):
+            return  # a deleted track's place: the model does not follow it
+        if isinstance(command, Jump) and command.index >= len(self.queue):
             return
         self._run(self.player.send(command))
         slack_frames = self._slack_frames(time.monotonic() - sent_at)
@@ -156,8 +210,8 @@ class Harness:
             elif self.record.moves:
                 last = self.record.moves[-1]
                 now = before.snapshot.now
-                heard = now is not None and any(
-                    now.index == index and now.position_frame > first + BLOCK_FRAMES + WINDOW
+                heard = before.track is not None and any(
+                    before.track == index and now.position_frame > first + BLOCK_FRAMES + WINDOW
                     for index, first, _ in last.targets
                 )
                 last.may_be_missed = last.may_be_missed or not heard
@@ -181,10 +235,11 @@ class Harness:
     def _predict(self, command: Command, before: PlayerSnapshot, slack: int) -> Move | None:
         now = before.now
         if isinstance(command, Jump):
-            spec = self.specs[command.index]
+            track = self.queue[command.index]
+            spec = self.specs[track]
             frame = int(min(max(0, round(command.start_s * spec.rate_hz)), spec.total_frames - 1))
             label = f"jump {command.index} {command.start_s:.2f}"
-            return Move(label, [(command.index, frame, frame)], len(self.record.chosen) - 1)
+            return Move(label, [(track, frame, frame)], len(self.record.chosen) - 1)
         if not isinstance(command, SeekTo | SeekBy | Skip | Stop):
             return None
         presets = len(self.record.chosen) - 1
@@ -192,7 +247,8 @@ class Harness:
             self.record.stopped = True
             return Move("stop", [], presets, stops=True)
         if now is not None:
-            bases = self._heads(now.index, now.position_frame, now.position_frame + slack)
+            track = self.queue[now.index]
+            bases = self._heads(track, now.position_frame, now.position_frame + slack)
         elif self.record.moves and self.record.moves[-1].targets:
             # A jump's target whose track the snapshot could not describe yet: the player
             # learns it before applying a relative command, and may have started it meanwhile.
@@ -217,9 +273,10 @@ class Harness:
         applied (up to ``head_hi``), maybe into the next track."""
         length = self.specs[index].total_frames
         bases = [(index, head_lo, min(head_hi, length - 1))]
-        if head_hi >= length and index + 1 < len(self.specs):
-            following = self.specs[index + 1].total_frames
-            bases.append((index + 1, 0, min(head_hi - length, following - 1)))
+        successor = _successor(self.queue, index)
+        if head_hi >= length and successor is not None:
+            following = self.specs[successor].total_frames
+            bases.append((successor, 0, min(head_hi - length, following - 1)))
         return bases
 
     def _targets_from(
@@ -246,13 +303,15 @@ class Harness:
                 delta = delta_s * spec.rate_hz
                 targets.append((index, clamp(head_lo + delta), clamp(head_hi + delta)))
             case Skip(step) if step > 0:
-                if index + 1 >= len(self.specs):
+                successor = _successor(self.queue, index)
+                if successor is None:
                     return True
-                targets.append((index + 1, 0, 0))
+                targets.append((successor, 0, 0))
             case Skip():
                 threshold = RESTART_AFTER_S * spec.rate_hz
                 if head_lo < threshold:
-                    targets.append((max(0, index - 1), 0, 0))
+                    place = self.queue.index(index)
+                    targets.append((self.queue[max(0, place - 1)], 0, 0))
                 if head_hi >= threshold:
                     targets.append((index, 0, 0))  # restarts (the device may cross 3 s meanwhile)
         return False
@@ -289,7 +348,10 @@ class Harness:
         )
 
     async def _observe(self) -> Observation:
-        return Observation(len(self.output.blocks), self.player.snapshot)
+        snapshot = self.player.snapshot
+        now = snapshot.now
+        track = None if now is None or now.detached else self.queue[now.index]
+        return Observation(len(self.output.blocks), snapshot, track)
 
     def finish(self) -> Record:
         """Let the queue play out (or the stop land), then stop everything."""
@@ -396,8 +458,9 @@ def check(
     parts = segments_of(record, specs, renders)
     segments = [part for part in parts if isinstance(part, Segment)]
     final_moves = [move for move in record.moves if not move.stops]
+    lasts = {version.queue[-1] for version in record.queues}  # the last entry, in some version
     ends_at_the_end = bool(final_moves) and all(
-        index == len(specs) - 1 and first >= specs[-1].total_frames - WINDOW
+        index in lasts and first >= specs[index].total_frames - WINDOW
         for index, first, _ in final_moves[-1].targets
     )
     assert segments or ends_at_the_end or record.stopped, "nothing played"
@@ -430,7 +493,15 @@ def check(
         rushed = previous is not None and since_move < specs[previous.index].chunk_frames
         joins = Join(unmatched, silent, reopened, record.paused or rushed)
         options = _explanations(
-            part, previous, joins, record.moves, move_index, sent_before, specs, record.chosen
+            part,
+            previous,
+            joins,
+            record.moves,
+            move_index,
+            sent_before,
+            specs,
+            record.chosen,
+            record.queues,
         )
         if not options and step >= deepest_step[0]:
             deepest_step[0] = step  # the failure that got furthest is the one to report
@@ -444,7 +515,7 @@ def check(
     assert explain_from(0, 0, None, 0), deepest[0]
     if not record.stopped and not ends_at_the_end:
         last = segments[-1]
-        assert last.index == len(specs) - 1 and last.end_frame == specs[-1].total_frames, (
+        assert last.index in lasts and last.end_frame == specs[last.index].total_frames, (
             f"the queue did not play to its end: {_summary(parts)}"
         )
     _check_observations(record, segments)
@@ -471,6 +542,7 @@ def _explanations(
     sent_before: list[int],
     specs: list[TrackSpec],
     chosen: list[str],
+    queues: list[QueueVersion],
 ) -> list[tuple[str, int]]:
     """Why ``part`` may follow ``previous``, each with the index of the next move unheard: a
     move's target (the moves before it superseded), a continuation, a settings seam at a
@@ -485,7 +557,7 @@ def _explanations(
             (part.index == index and first - landing <= part.first_frame <= last + landing)
             # a target in a track's last frames (too few to see) goes on into the next track
             or (
-                part.index == index + 1
+                _follows(queues, index, part.index, part.capture_frame)
                 and part.first_frame == 0
                 and last >= specs[index].total_frames - WINDOW
             )
@@ -511,16 +583,45 @@ def _explanations(
                 options.append(("settings seam", move_index))
     if (
         previous is not None
-        and part.index == previous.index + 1
+        and _follows(queues, previous.index, part.index, part.capture_frame)
         and part.first_frame == 0
         and previous.end_frame == specs[previous.index].total_frames
         and not joins.unmatched
         and (not joins.silent or joins.reopened or joins.may_starve)  # gapless in one format
     ):
         options.append(("next track", move_index))
-    if previous is None and part.index == 0 and part.first_frame == 0:
+    if previous is None and part.index == queues[0].queue[0] and part.first_frame == 0:
         options.append(("start", move_index))
     return options
+
+
+def _successor(queue: list[int], track: int) -> int | None:
+    """The spec after ``track`` in ``queue`` (None: it is the last, or not in it)."""
+    if track not in queue or queue.index(track) + 1 >= len(queue):
+        return None
+    return queue[queue.index(track) + 1]
+
+
+def _follows(queues: list[QueueVersion], track: int, following: int, capture_frame: int) -> bool:
+    """``following`` comes right after ``track`` in a version of the queue the player had
+    when it began ``following`` at ``capture_frame``: the version then, or one before it if
+    the edit came so close to the track's start that the player kept what it had fed
+    (``SWITCH_SAFETY_FRAMES``)."""
+    ends = [version.by_frame for version in queues[1:]] + [capture_frame]
+    for position, (version, end) in enumerate(zip(queues, ends, strict=True)):
+        queue = version.queue
+        if track in queue:
+            successor = _successor(queue, track)
+        else:  # deleted while it played: what followed it, where it is now
+            earlier = [v.queue for v in queues[:position] if track in v.queue]
+            after = earlier[-1][earlier[-1].index(track) + 1 :] if earlier else []
+            places = [queue.index(entry) for entry in after if entry in queue]
+            successor = queue[min(places)] if places else None
+            end = capture_frame  # the deleted track decides when it ends: any time after
+        live = version.from_frame <= capture_frame <= end + SWITCH_SAFETY_FRAMES + 2 * BLOCK_FRAMES
+        if live and successor == following:
+            return True
+    return False
 
 
 def _summary(parts: list[Any]) -> list[str]:
@@ -551,7 +652,7 @@ def _check_observations(record: Record, segments: list[Segment]) -> None:
     frames_before = np.cumsum([0, *(len(block) for block in record.blocks)])
     for observation in record.observations:
         now, state = observation.snapshot.now, observation.snapshot.state
-        if now is None or state != "playing":
+        if now is None or state != "playing" or observation.track is None:
             continue
         taken = int(frames_before[min(observation.capture_blocks, len(record.blocks))])
         # Only where the device is inside a run of one render (at an edge it has taken one
@@ -562,7 +663,7 @@ def _check_observations(record: Record, segments: list[Segment]) -> None:
             continue
         claimed = now.position_frame
         assert any(
-            seg.index == now.index
+            seg.index == observation.track
             and seg.first_frame <= claimed <= seg.end_frame
             and abs(seg.capture_frame + claimed - seg.first_frame - taken) <= BLOCK_FRAMES
             for seg in segments

@@ -11,6 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from auralis_server.library.scanner import Scanner
+from auralis_server.mastering.plan import REFERENCE_BANDS, make_plan
 from auralis_tui.api import AuralisClient
 from auralis_tui.app.app import AuralisApp
 from auralis_tui.app.widgets.now_playing import NowPlayingBar, plan_text
@@ -28,12 +29,13 @@ SIZE = (140, 40)
 def run_app(
     url: str,
     script: Callable[[AuralisApp, object], Awaitable[None]],
+    app_options: dict[str, object] | None = None,
     **session_options: object,
 ) -> None:
     async def main() -> None:
         async with AuralisClient(url) as client:
             session = Session(client, lambda: CaptureOutput(realtime=True), **session_options)  # type: ignore[arg-type]
-            app = AuralisApp(client, session)
+            app = AuralisApp(client, session, **(app_options or {}))  # type: ignore[arg-type]
             async with app.run_test(size=SIZE) as pilot:
                 await script(app, pilot)
                 await pilot.press("q")
@@ -250,3 +252,10 @@ def test_fingerprint_status_follows_the_servers_events(
         assert tracks.row_cells(row)[FP] == "●"
 
     run_app(server.url, script)
+
+
+def test_an_auto_plan_shows_the_preset_it_chose() -> None:
+    loud = {"lufs": -8.0, "crest_db": 8.0, **dict.fromkeys(REFERENCE_BANDS, 1 / 7)}
+    plan = make_plan(loud, "auto", 1.0).as_dict()
+    assert plan_text(plan).startswith(f"auto → {plan['chosen_preset']} · ")
+    assert not plan_text(make_plan(loud, "gentle", 1.0).as_dict()).startswith("auto")

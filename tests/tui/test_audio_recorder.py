@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -200,8 +201,8 @@ class Stage:
         where = f"{self.recorder.path} frames {before}-{end}"
         return Run(self.recorder.samples(before, end), stderr, where)
 
-    def render(self, title: str) -> tuple[Audio, int]:
-        return rendered(self.server.url, self.ids[title])
+    def render(self, title: str, **params: Any) -> tuple[Audio, int]:
+        return rendered(self.server.url, self.ids[title], **params)
 
 
 Tracks = dict[str, dict[str, object]]  # title → write_track's options
@@ -245,9 +246,9 @@ def _loud_head(audio: Audio) -> bool:
     return bool(np.abs(audio[:8]).max() > 20 * EXACT.sample)
 
 
-def _at_sink_rate(stage: Stage, title: str) -> Audio:
+def _at_sink_rate(stage: Stage, title: str, **params: Any) -> Audio:
     """The render of a track at the sink's rate (so PulseAudio does not resample it)."""
-    audio, rate_hz = stage.render(title)
+    audio, rate_hz = stage.render(title, **params)
     assert rate_hz == stage.recorder.rate_hz, "the sink's rate is not the track's"
     assert _loud_head(audio)
     return audio
@@ -299,7 +300,10 @@ def test_a_queue_of_two_tracks_records_gaplessly(stage: Callable[[Tracks], Stage
     first frame right after the first's last: no gap, no overlap, nothing missing."""
     played = stage({"first": {"seconds": 2.5, "seed": 21}, "second": {"seconds": 2.5, "seed": 22}})
     rate_hz = played.recorder.rate_hz
-    first, second = _at_sink_rate(played, "first"), _at_sink_rate(played, "second")
+    # One album in track order: the player asks for album loudness (issue "mastering").
+    first, second = (
+        _at_sink_rate(played, title, loudness="album") for title in ("first", "second")
+    )
     both = np.concatenate([first, second])
     rows: list[str] = []
     failures: list[str] = []
@@ -324,6 +328,7 @@ MIXED: Tracks = {
 }
 NCC_RESAMPLED = 0.99  # PulseAudio's resampler against soxr's (RESAMPLED says why)
 
+
 def test_a_queue_of_mixed_formats_plays_every_track_whole_and_in_order(
     stage: Callable[[Tracks], Stage],
 ) -> None:
@@ -340,7 +345,7 @@ def test_a_queue_of_mixed_formats_plays_every_track_whole_and_in_order(
     spans: list[tuple[float, float]] = []
     cursor = 0  # each track is looked for after the end of the one before: in order
     for title, options in MIXED.items():
-        audio, rate_hz = played.render(title)
+        audio, rate_hz = played.render(title, loudness="album")  # one album, in order
         assert rate_hz == options["rate_hz"]
         expected = soxr.resample(audio, rate_hz, sink_rate, quality="VHQ")
         later = run.recording[cursor:]

@@ -15,8 +15,6 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from auralis_server.config import Settings
 from tests.conftest import LiveServer
 from tests.tui import test_tmux
@@ -48,18 +46,6 @@ def tui_command(pulse: dict[str, str], server_url: str) -> str:
     return shlex.join(["env", *settings, *AURALIS, "--server", server_url, "--device", "pulse"])
 
 
-# Known, not yet fixed: the failure varies from run to run (where the device starves, and
-# whether it does in a given run), so the marker cannot be strict; the queue-end cut that
-# failed every run is fixed (the player waits out the device's latency before stopping it).
-ENGINE_BUG = (
-    "engine bug: in the TUI process the PortAudio callback is starved while the ring holds"
-    " plenty (the bar shows 'underruns 1'): a track started within about a second of the"
-    " library showing gets a device underflow 3072 or 4096 frames in, 1-77 ms of silence"
-    " inserted or 40-650 frames lost there, in 4-7 of 10 runs"
-)
-
-
-@pytest.mark.xfail(strict=False, reason=ENGINE_BUG)
 def test_enter_on_a_track_in_the_tui_records_every_sample_ten_times(
     pulse: dict[str, str],
     tmux_env: dict[str, str],

@@ -9,13 +9,16 @@ import numpy as np
 import soundfile
 
 from auralis_server.audio.source import read_frames
+from auralis_server.config import Settings
 from auralis_server.fingerprint.dsp.analysis import plan_inputs
+from auralis_server.library.demo import write_demo_library
 from auralis_server.library.models import Track
 from auralis_server.mastering import chain
 from auralis_server.mastering.plan import make_plan
 from tests.conftest import LiveServer
 from tests.server.conftest import Library
 from tests.tui.cli_run import auralis
+from tests.tui.recorder import library_server, rendered
 
 
 def test_fetch_writes_the_whole_track_render(
@@ -97,3 +100,24 @@ def test_an_unknown_output_device_is_one_line_not_a_traceback(
     assert result.returncode == 1 and "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("auralis: ") and "nosuch" in last and "auralis devices" in last
+
+
+def test_fetch_loudness_album_writes_the_albums_levelling(
+    tmp_path: Path, settings_for: Callable[..., Settings], live_server: Callable[..., LiveServer]
+) -> None:
+    """`--loudness album` asks for the album's levelling: the file is the server's album-mode
+    render of the track, which is not its track-mode render."""
+    music = tmp_path / "music"
+    write_demo_library(music, seconds_per_track=6.0)
+    with library_server(settings_for(music), live_server) as (server, ids):
+        track_id = next(iter(ids.values()))
+        out = tmp_path / "album.wav"
+        result = auralis(
+            "--server", server.url, "fetch", str(track_id), "-o", str(out), "--loudness", "album"
+        )
+        assert result.returncode == 0, result.stderr
+        written = soundfile.read(out, dtype="float32", always_2d=True)[0]
+        album, _ = rendered(server.url, track_id, loudness="album")
+        track, _ = rendered(server.url, track_id, loudness="track")
+    assert np.abs(written - album).max() < 10 ** (-90 / 20)
+    assert np.abs(written - track).max() > 10 ** (-40 / 20)

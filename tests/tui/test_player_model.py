@@ -71,14 +71,9 @@ def model_queue(library: Library, live_server: Callable[..., LiveServer]) -> Mod
     return ModelQueue(server.url, [library.track_id(path.name) for path in paths], specs, renders)
 
 
-EXAMPLES = os.environ.get("AURALIS_MODEL_EXAMPLES")
+EXAMPLES = int(os.environ.get("AURALIS_MODEL_EXAMPLES", "200"))  # the issue asks ≥ 200 in CI
 
 
-@pytest.mark.skipif(
-    EXAMPLES is None,
-    reason="set AURALIS_MODEL_EXAMPLES=200 to run: not yet reliable enough for CI (rare "
-    "sequences still break the model or the player; see docs/architecture.md)",
-)
 @pytest.mark.timeout(1800)  # 200 examples of a few seconds each: the suite's limit is per test
 def test_random_command_sequences_play_what_the_model_predicts(model_queue: ModelQueue) -> None:
     class PlayerMachine(RuleBasedStateMachine):
@@ -139,7 +134,7 @@ def test_random_command_sequences_play_what_the_model_predicts(model_queue: Mode
     run_state_machine_as_test(
         PlayerMachine,
         settings=settings(
-            max_examples=int(EXAMPLES or 0),
+            max_examples=EXAMPLES,
             stateful_step_count=5,
             deadline=None,
             derandomize=True,  # the same sequences on every CI run: a red CI is a regression

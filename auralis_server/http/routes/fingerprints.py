@@ -75,16 +75,25 @@ def backend_name(queue: FingerprintQueue) -> str | None:
 
 
 def get_plan(request: Request) -> JSONResponse:
-    """The mastering plan; ``inputs`` says whether it came from the fingerprint or a cold read."""
+    """The mastering plan; ``inputs`` says whether it came from the fingerprint or a cold read,
+    ``loudness`` the mode it was made in and ``album`` the album loudness it levels to."""
     state = state_of(request)
     settings = plan_from_query(request.query_params)
     track = library.get_track(track_id_from(request.path_params))
     audio = library.playable_audio(track, state.settings.chunk_seconds)
     try:
-        plan, source = state.plans.plan(audio, settings.preset, settings.intensity)
+        choice = state.plans.choose(audio, settings.preset, settings.intensity, settings.loudness)
     except AudioReadError as exc:
         raise UnreadableAudio(f"track {track.id}: {exc}") from None
-    return JSONResponse({"track_id": track.id, "inputs": source, "plan": plan.as_dict()})
+    return JSONResponse(
+        {
+            "track_id": track.id,
+            "inputs": choice.inputs,
+            "loudness": choice.loudness,
+            "album": choice.album.as_dict() if choice.album is not None else None,
+            "plan": choice.plan.as_dict(),
+        }
+    )
 
 
 routes = [

@@ -1,4 +1,4 @@
-"""Browsing: tracks, artists, albums; starting and following scans."""
+"""Browsing: tracks, artists, albums; starting and following scans; plays."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from auralis_server.http.params import track_id_from
 from auralis_server.http.state import state_of
+from auralis_server.library import playstate
 from auralis_server.library import queries as library
 
 
@@ -45,6 +46,20 @@ def list_albums(request: Request) -> JSONResponse:
     )
 
 
+def record_play(request: Request) -> JSONResponse:
+    """One play of the track, reported by the client once enough of it was heard."""
+    return JSONResponse(
+        playstate.play_json(playstate.record_play(track_id_from(request.path_params)))
+    )
+
+
+def list_plays(request: Request) -> JSONResponse:
+    """Played tracks, ``order=recent`` (default) or ``most``, at most ``limit``."""
+    chunk_seconds = state_of(request).settings.chunk_seconds
+    tracks = playstate.played_tracks(request.query_params)
+    return JSONResponse({"tracks": [library.track_json(t, chunk_seconds) for t in tracks]})
+
+
 def start_scan(request: Request) -> JSONResponse:
     scans = state_of(request).scans
     started = scans.start()
@@ -60,6 +75,8 @@ def scan_status(request: Request) -> JSONResponse:
 routes = [
     Route("/api/tracks", list_tracks),
     Route("/api/tracks/{track_id}", get_track),
+    Route("/api/tracks/{track_id}/plays", record_play, methods=["POST"]),
+    Route("/api/plays", list_plays),
     Route("/api/artists", list_artists),
     Route("/api/albums", list_albums),
     Route("/api/library/scan", start_scan, methods=["POST"]),

@@ -8,14 +8,12 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from auralis_tui.app.keys import APP_KEYS, NAVIGATION_KEYS
+from auralis_tui.app.keys import ALL_KEYS
 
 
 def help_lines() -> list[str]:
-    width = max(len(key.shown) for key in (*APP_KEYS, *NAVIGATION_KEYS))
-    return [
-        f"{key.shown:>{width}}  {key.help or key.label}" for key in (*APP_KEYS, *NAVIGATION_KEYS)
-    ]
+    width = max(len(key.shown) for key in ALL_KEYS)
+    return [f"{key.shown:>{width}}  {key.help or key.label}" for key in ALL_KEYS]
 
 
 class HelpScreen(ModalScreen[None]):

@@ -60,6 +60,9 @@ class LibraryScreen(ViewScreen):
     def open_search(self) -> None:
         self.query_one(SearchBar).open()
 
+    def selection(self) -> list[int] | None:
+        return self.enqueue_candidates()
+
     def enqueue_candidates(self) -> list[int] | None:
         """What ``e`` queues: the track under the cursor, or every track listed from a pane."""
         focused = self.focused

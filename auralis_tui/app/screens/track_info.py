@@ -14,7 +14,7 @@ from textual.reactive import var
 from textual.widgets import Static
 
 from auralis_tui.api import ClientError
-from auralis_tui.app.keys import Key, bindings
+from auralis_tui.app.keys import INFO_KEYS, bindings
 from auralis_tui.app.screens.view import ViewScreen
 from auralis_tui.app.widgets.band_bars import BandBars
 from auralis_tui.app.widgets.loudness_chart import LoudnessChart
@@ -24,12 +24,7 @@ from auralis_tui.engine.types import PlaybackSettings
 from auralis_tui.format import field_text, tag_text, track_title
 from shared.dimensions import DIMENSION_NAMES
 
-RAW_KEY = "v"
-# Keys of this view only (belongs in keys.py beside APP_KEYS, so help and README list it).
-INFO_KEYS: tuple[Key, ...] = (
-    Key(RAW_KEY, RAW_KEY, "toggle_raw", "numbers",
-        "track info: the fingerprint's 25 raw numbers instead of the pictures, and back"),
-)  # fmt: skip
+RAW_KEY = INFO_KEYS[0].keys  # the key that shows the raw numbers
 MEASURING = "measuring… (the server renders the track once for these settings)"
 
 
@@ -137,6 +132,7 @@ def info_lines(
         field_text(track["path"]),
         f"{track['codec']} · {track['sample_rate_hz']} Hz · {track['channels']} ch",
         f"Mastering: {settings.preset} at {settings.intensity:.1f} — {plan_text(plan)}",
+        *([f"  why: {plan['reason']}"] if plan.get("preset") == "auto" else []),
         f"  EQ {eq_text(plan)}",
         f"  gain {plan['makeup_db'] + plan['trim_db'] + plan['ceiling_trim_db']:+.1f} dB",
         f"Fingerprint: {fingerprint['status']} ({fingerprint.get('source') or '-'})"

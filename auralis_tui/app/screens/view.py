@@ -35,6 +35,10 @@ class ViewScreen(Screen[None]):
     def viewed(self) -> None:
         """The user asked for this view by its key (it may have been showing already)."""
 
+    def selection(self) -> list[int] | None:
+        """The track ids ``e``, ``E`` and ``a`` act on here (None: nothing to act on)."""
+        return None
+
     def _fingerprint_changed(self, update: tuple[int, str] | None) -> None:
         if update is not None:
             for table in self.query(TrackTable):

@@ -38,11 +38,13 @@ def progress_bar(fraction: float, width: int) -> str:
 
 
 def plan_text(plan: dict[str, Any] | None) -> str:
-    """Input → output loudness and the LWRP region the plan is in."""
+    """Input → output loudness and the LWRP region the plan is in (and, for ``auto``, the
+    preset it chose)."""
     if plan is None:
         return "plan …"
+    chosen = f"auto → {plan['chosen_preset']} · " if plan.get("preset") == "auto" else ""
     return (
-        f"{plan['input_lufs']:.1f} → {plan['output_lufs_estimate']:.1f} LUFS"
+        f"{chosen}{plan['input_lufs']:.1f} → {plan['output_lufs_estimate']:.1f} LUFS"
         f" · {plan['region'].replace('_', '-')}"
     )
 
@@ -50,6 +52,16 @@ def plan_text(plan: dict[str, Any] | None) -> str:
 def eq_text(plan: dict[str, Any]) -> str:
     bands = [f"{band['freq_hz']:.0f} Hz {band['gain_db']:+.1f} dB" for band in plan["eq"]]
     return ", ".join(bands) or "flat"
+
+
+def mode_text(status: Status) -> str:
+    """Mute, shuffle and repeat, compactly: nothing at all when all are off (cmus: S R r)."""
+    parts = ["muted"] * status.muted
+    if status.shuffle != "off":
+        parts.append(f"shuffle {status.shuffle}")
+    if status.repeat != "off":
+        parts.append(f"repeat {status.repeat}")
+    return "".join(f" {part}" for part in parts)
 
 
 def render_bar(
@@ -79,7 +91,8 @@ def render_bar(
         fraction = status.position_s / duration_s if duration_s else 0.0
         text.append(progress_bar(fraction, max(10, width - 2)) + "\n", style="cyan")
     text.append(f"vol {round(status.volume * 100)}%", style="bold")
-    text.append(f"  {status.preset} {status.intensity:.1f}")
+    text.append(mode_text(status), style="bold magenta")
+    text.append(f"  {status.preset} {status.intensity:.1f} {status.loudness}")
     chosen = status.chosen
     if (chosen.preset, chosen.intensity) != (status.preset, status.intensity):
         text.append(f" → {chosen.preset} {chosen.intensity:.1f} next chunk", style="dim")

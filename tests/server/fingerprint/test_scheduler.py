@@ -52,11 +52,11 @@ class Recorder:
 
 
 @pytest.fixture
-def music(tmp_path: Path) -> Iterator[Path]:
+def music(tmp_path: Path, database_url: str | None) -> Iterator[Path]:
     folder = tmp_path / "music"
     for index in range(6):
         write_audio(folder / f"{index}.flac", 3.0, seed=index)
-    open_database(None, tmp_path / "library.db")
+    open_database(database_url, tmp_path / "library.db")
     Scanner([folder], workers=1).run()
     yield folder
     close_database()

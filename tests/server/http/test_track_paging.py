@@ -25,9 +25,11 @@ SPECIAL = [
 
 
 @pytest.fixture
-def big(tmp_path: Path, settings_for: Callable[..., Settings]) -> Iterator[TestClient]:
-    settings = settings_for(tmp_path / "music")
-    open_database(None, settings.sqlite_path)
+def big(
+    tmp_path: Path, settings_for: Callable[..., Settings], database_url: str | None
+) -> Iterator[TestClient]:
+    settings = settings_for(tmp_path / "music", database_url=database_url)
+    open_database(settings.database_url, settings.sqlite_path)
     insert_big_library(COUNT, SPECIAL)
     with TestClient(create_app(settings)) as client:
         yield client

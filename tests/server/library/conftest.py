@@ -11,9 +11,9 @@ from auralis_server.library.models import close_database, open_database
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Path]:
-    """A fresh SQLite library in the test's folder, open for the test."""
+def db(tmp_path: Path, database_url: str | None) -> Iterator[Path]:
+    """A fresh library, open for the test: SQLite in the test's folder, then PostgreSQL."""
     path = tmp_path / "library.db"
-    open_database(None, path)
+    open_database(database_url, path)
     yield path
     close_database()

@@ -128,11 +128,21 @@ def opened() -> Iterator[None]:
     close_database()
 
 
+LATER_COLUMNS = ("search", "play_count", "last_played", "starred_at", "rating")
+"""Track columns added after 0.1.0 (v2's derived search text, v3's plays, v4's stars)."""
+LATER_FINGERPRINT_COLUMNS = ("loudness_histogram",)
+"""Fingerprint columns added after 0.1.0 (v5's block-loudness histogram)."""
+
+
 def _library_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The rows as 0.1.0 knew them (version 2's derived ``search`` column left out)."""
+    """The rows as 0.1.0 knew them (the columns added since left out)."""
+    tracks = list(Track.select().order_by(Track.id).dicts())
     return (
-        [row for row in Track.select().order_by(Track.id).dicts() if row.pop("search") or True],
-        list(Fingerprint.select().order_by(Fingerprint.id).dicts()),
+        [{k: v for k, v in row.items() if k not in LATER_COLUMNS} for row in tracks],
+        [
+            {k: v for k, v in row.items() if k not in LATER_FINGERPRINT_COLUMNS}
+            for row in Fingerprint.select().order_by(Fingerprint.id).dicts()
+        ],
     )
 
 
@@ -180,7 +190,43 @@ def test_an_upgraded_0_1_0_library_has_the_schema_of_a_new_one(
     close_database()
     created = _schema(open_database(None, tmp_path / "new.db"))
     assert {"track", "fingerprint", "schema_version"} <= set(created)
+    assert {"playstate", "playlist", "playlist_entry"} <= set(created)
     assert upgraded == created
+
+
+def test_an_upgraded_library_has_no_plays_and_its_playlists_follow_the_tracks(
+    tmp_path: Path, opened: None
+) -> None:
+    db = open_database(None, released_library(tmp_path / "auralis.db"))
+    plays = db.execute_sql("SELECT play_count, last_played FROM track").fetchall()
+    assert plays == [(0, None)] * len(TRACKS)
+    db.execute_sql("INSERT INTO playlist (id, name, created_at, updated_at) VALUES (1, 'p', 0, 0)")
+    for position, track_id in enumerate((3, 5, 3)):
+        db.execute_sql(
+            "INSERT INTO playlist_entry (playlist_id, position, track_id) VALUES (1, ?, ?)",
+            (position, track_id),
+        )
+    Track.delete_by_id(3)  # a rescan removing a file drops its entries, keeps the rest
+    assert db.execute_sql("SELECT position, track_id FROM playlist_entry").fetchall() == [(1, 5)]
+    db.execute_sql("DELETE FROM playlist WHERE id = 1")
+    assert db.execute_sql("SELECT COUNT(*) FROM playlist_entry").fetchone() == (0,)
+
+
+def test_an_upgraded_library_has_no_stars_and_keeps_album_stars_by_name(
+    tmp_path: Path, opened: None
+) -> None:
+    db = open_database(None, released_library(tmp_path / "auralis.db"))
+    stars = db.execute_sql("SELECT starred_at, rating FROM track").fetchall()
+    assert stars == [(None, None)] * len(TRACKS)
+    db.execute_sql("INSERT INTO annotation (kind, key, rating) VALUES ('album', 'Ålbum', 4)")
+    with pytest.raises(peewee.IntegrityError):  # one annotation per album
+        db.execute_sql("INSERT INTO annotation (kind, key, rating) VALUES ('album', 'Ålbum', 2)")
+
+
+def test_upgraded_fingerprints_have_no_loudness_histogram_yet(tmp_path: Path, opened: None) -> None:
+    open_database(None, released_library(tmp_path / "auralis.db"))
+    histograms = [row.loudness_histogram for row in Fingerprint.select()]
+    assert histograms == [None] * len(FINGERPRINTS)  # measured on the first album play
 
 
 def test_the_upgrade_fills_the_folded_search_column_of_every_row(

@@ -60,3 +60,28 @@ def balanced(seconds: float = 30.0) -> np.ndarray:
 def loud_and_limited(seconds: float = 35.0) -> np.ndarray:
     """A mix hard-clipped 9 dB over full scale, as a loudness-war master would be."""
     return np.clip(mix(seconds, song=2) * 2.8, -1.0, 1.0)
+
+
+def _spiked(audio: np.ndarray, height: float, every_s: float) -> np.ndarray:
+    """``audio`` with a one-sample click of ``height`` every ``every_s``: raises the crest."""
+    out = audio.copy()
+    out[np.arange(RATE_HZ // 4, len(out), int(every_s * RATE_HZ))] = height
+    return out
+
+
+VARIED_BUILDERS = {
+    "quiet_sparse": lambda s: _spiked(at_lufs(mix(s, song=0), -30.0), 0.25, 2.0),
+    "quiet_spiky": quiet,
+    "soft_mix": lambda s: at_lufs(mix(s, song=1), -20.0),
+    "pink_bursts": balanced,
+    "mid_mix": lambda s: at_lufs(mix(s, song=2), -16.0),
+    "moderate": lambda s: at_lufs(np.tanh(mix(s, song=0) * 1.5), -13.0),
+    "dynamic_loud": dynamic_loud,
+    "compressed_loud": compressed_loud,
+    "brickwalled": lambda s: at_lufs(np.tanh(mix(s, song=1) * 4.5), -7.0),
+}
+
+
+def varied_set(seconds: float = 12.0) -> dict[str, np.ndarray]:
+    """Nine tracks across the LWRP plane: −30 to −7 LUFS, crest about 6 to 20 dB."""
+    return {name: build(seconds) for name, build in VARIED_BUILDERS.items()}
