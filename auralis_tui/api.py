@@ -187,8 +187,34 @@ class AuralisClient:
             found += body["tracks"]
         return found
 
-    async def track(self, track_id: int) -> dict[str, Any]:
-        return dict(await self.get_json(f"/api/tracks/{track_id}"))
+    async def track(self, track_id: int, *, wait_for_server: bool = False) -> dict[str, Any]:
+        """A track's metadata. ``wait_for_server``: an unreachable server is waited for as a
+        stream's is (the player asks before every track, so `n` while the server restarts
+        shows reconnecting and goes on, rather than ending the run)."""
+        attempt = 0
+        while True:
+            try:
+                body = await self.get_json(f"/api/tracks/{track_id}")
+            except ServerUnreachable as exc:
+                if not wait_for_server:
+                    raise
+                await self._pause_before_retry(attempt, f"track {track_id}", str(exc))
+                attempt += 1
+                continue
+            if attempt:
+                self.reconnecting, self.retry_attempt = False, 0
+            return dict(body)
+
+    async def _pause_before_retry(self, attempt: int, what: str, reason: str) -> None:
+        """Wait out retry ``attempt`` (from 0) of ``what``, shown as reconnecting; once the
+        delays are used up, ServerUnreachable."""
+        if attempt >= len(self._retry_delays_s):
+            self.reconnecting = False
+            raise ServerUnreachable(f"{what} failed: {reason}")
+        delay = self._retry_delays_s[attempt]
+        self.reconnecting, self.retry_attempt = True, attempt + 1
+        log.warning("%s interrupted (%s); retrying in %.2f s", what, reason, delay)
+        await asyncio.sleep(delay)
 
     async def plan(self, track_id: int, preset: str, intensity: float) -> dict[str, Any]:
         body = await self.get_json(
@@ -270,21 +296,9 @@ class AuralisClient:
                 if next_chunk <= last:
                     raise WireError(f"stream ended at chunk {next_chunk} of {last}")
             except (httpx.RequestError, WireError) as exc:
-                if attempt >= len(self._retry_delays_s):
-                    self.reconnecting = False
-                    raise ServerUnreachable(
-                        f"stream of track {request.track_id} failed: {_reason(exc)}"
-                    ) from None
-                delay = self._retry_delays_s[attempt]
+                what = f"stream of track {request.track_id}"
+                await self._pause_before_retry(attempt, what, f"{_reason(exc)}")
                 attempt += 1
-                self.reconnecting, self.retry_attempt = True, attempt
-                log.warning(
-                    "stream interrupted at chunk %d (%s); retrying in %.2f s",
-                    next_chunk,
-                    _reason(exc),
-                    delay,
-                )
-                await asyncio.sleep(delay)
 
     async def loudness(self, track_id: int, preset: str, intensity: float) -> LoudnessSeries:
         """Short-term loudness before and after mastering. The server renders the whole track

@@ -94,12 +94,17 @@ class PlayStateSync:
         # does not wipe the stored state with its empty queue.
         self._sent: dict[str, Any] | None = self.state()
         self._sent_at_s = clock()
+        # Whether the stored state is this client's to replace: once it resumed it, or once
+        # something is queued. Until then an empty queue with a mode or preset pressed is not
+        # worth writing over the queue another session left.
+        self._owner = False
 
     def resumed(self, index: int | None, position_s: float) -> None:
         """The session starts from this stored state: nothing new to write yet."""
         self._where = (index, position_s)
         self._sent = self.state()
         self._sent_at_s = self.clock()
+        self._owner = True
 
     def state(self) -> dict[str, Any]:
         """The body of ``PUT /api/playstate``: the queue and where in it the listener is."""
@@ -137,6 +142,8 @@ class PlayStateSync:
         if status.state == "buffering":
             return  # a new run is starting: its entry and position are not known yet
         state = self.state()
+        if not self._owns(state):
+            return
         moved = state["position_s"] != (self._sent or {}).get("position_s")
         due = now_s - self._sent_at_s >= self.sync_every_s
         if _without_position(state) != _without_position(self._sent) or (moved and due):
@@ -144,10 +151,16 @@ class PlayStateSync:
 
     async def flush(self) -> bool:
         """Write the state now if it differs from what the server has (on quit): a client
-        that played nothing leaves another's stored state alone. Whether the server has it."""
+        that played nothing leaves another's stored state alone. Whether nothing is left unwritten."""
         await self._send_plays()
         state = self.state()
-        return state == self._sent or await self._put(state, self.clock())
+        if state == self._sent or not self._owns(state):
+            return True  # nothing this client should write
+        return await self._put(state, self.clock())
+
+    def _owns(self, state: dict[str, Any]) -> bool:
+        self._owner = self._owner or bool(state["queue"])
+        return self._owner
 
     async def _put(self, state: dict[str, Any], now_s: float) -> bool:
         try:

@@ -73,16 +73,15 @@ class PlayOrder:
         """A new run starts at ``index``: a fresh cycle (it is committed when fed)."""
         self._fed, self._next_cycle, self._resumed = [], None, False
         self._upcoming = self._draw(avoid=None) if self.mode.shuffle != "off" else []
-        if index is None or index not in self._upcoming:
-            return
-        # The cycle opens with ``index`` (in album shuffle: its album from it on; the album's
-        # entries before it sit out this cycle, as a started album would have played them).
+        if index is not None and index in self._upcoming:
+            self._upcoming = self._opening_with(index, self._upcoming)
+
+    def _opening_with(self, index: int, cycle: list[int]) -> list[int]:
+        """``cycle`` opened by ``index`` (in album shuffle: its album from it on; the album's
+        entries before it sit out this cycle, as a started album would have played them)."""
         key = self.album_of(index) if self.mode.shuffle == "albums" else None
-        album = {
-            i for i in self._upcoming if i == index or (key is not None and self.album_of(i) == key)
-        }
-        others = [i for i in self._upcoming if i not in album]
-        self._upcoming = [i for i in sorted(album) if i >= index] + others
+        album = {i for i in cycle if i == index or (key is not None and self.album_of(i) == key)}
+        return [i for i in sorted(album) if i >= index] + [i for i in cycle if i not in album]
 
     def set_mode(self, mode: PlayMode, current: int | None) -> None:
         """Switching shuffle on draws a cycle of what has not been fed yet; repeat needs nothing."""
@@ -91,6 +90,8 @@ class PlayOrder:
         if shuffle_changed:
             self._next_cycle = None
             drawn = [] if mode.shuffle == "off" else self._draw(avoid=current)
+            if current is not None and current in drawn:  # the playing album finishes first
+                drawn = self._opening_with(current, drawn)
             self._upcoming = [index for index in drawn if index != current]  # it is playing
 
     # -- deciding ---------------------------------------------------------------------------

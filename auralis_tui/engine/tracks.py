@@ -21,7 +21,7 @@ class TrackDirectory:
         """(metadata, "") for a track the server can stream; (None, the reason) otherwise."""
         try:
             if track_id not in self._tracks:
-                self._tracks[track_id] = await self._client.track(track_id)
+                self._tracks[track_id] = await self._client.track(track_id, wait_for_server=True)
         except TrackUnavailable as exc:
             return None, str(exc)
         track = self._tracks[track_id]

@@ -45,6 +45,42 @@ def test_a_dropped_stream_resumes_at_the_next_chunk() -> None:
     assert ranges == ["chunks=0-", "chunks=1-2"]
 
 
+def test_the_player_waits_for_a_restarting_server_to_learn_the_next_track() -> None:
+    """QA: `n` while the server was down ended the run for good. The player's metadata fetch
+    waits for the server, shown as reconnecting; a one-off call still fails at once."""
+    down_for = [2]
+    seen_reconnecting: list[bool] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if down_for[0]:
+            down_for[0] -= 1
+            raise httpx.ConnectError("connection refused", request=request)
+        return httpx.Response(200, json={"id": 9, "title": "back"})
+
+    async def call() -> dict[str, object]:
+        client = AuralisClient(
+            "http://test", transport=httpx.MockTransport(handler), retry_delays_s=(0.0, 0.0, 0.0)
+        )
+        async with client:
+            waiting = asyncio.create_task(client.track(9, wait_for_server=True))
+            while not waiting.done():
+                seen_reconnecting.append(client.reconnecting)
+                await asyncio.sleep(0)
+            assert not client.reconnecting and client.retry_attempt == 0
+            return await waiting
+
+    assert asyncio.run(call())["title"] == "back"
+    assert True in seen_reconnecting
+
+    async def at_once() -> None:
+        down_for[0] = 1
+        async with AuralisClient("http://test", transport=httpx.MockTransport(handler)) as client:
+            await client.track(9)
+
+    with pytest.raises(ServerUnreachable):
+        asyncio.run(at_once())
+
+
 def test_errors_are_one_line() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(404, json={"error": "not_found", "detail": "no track with id 9"})

@@ -75,6 +75,37 @@ def test_album_shuffle_keeps_each_albums_entries_together_and_in_queue_order(
             )
 
 
+@given(
+    keys=st.lists(st.sampled_from("abcd"), min_size=2, max_size=24),
+    seed=st.integers(0, 2**32),
+    at=st.integers(0, 23),
+)
+def test_album_shuffle_switched_on_mid_album_finishes_that_album_first(
+    keys: list[str], seed: int, at: int
+) -> None:
+    """Shuffle albums pressed while an album plays in queue order: the rest of that album
+    follows at once, in order, then the other albums whole (QA: it split the album)."""
+    length, at = len(keys), at % len(keys)
+    order = PlayOrder(length, PlayMode(), album_of=keys.__getitem__, rng=random.Random(seed))
+    order.begin(0)
+    for index in range(at + 1):
+        order.commit(index)
+    order.set_mode(PlayMode("albums", "off"), current=at)
+    after: list[int] = []
+    index: int | None = order.following(at, by_itself=True)
+    while index is not None and len(after) < length:
+        order.commit(index)
+        after.append(index)
+        index = order.following(index, by_itself=True)
+    rest_of_album = [i for i in range(at + 1, length) if keys[i] == keys[at]]
+    assert after[: len(rest_of_album)] == rest_of_album
+    others = after[len(rest_of_album) :]
+    assert sorted(others) == [i for i in range(length) if keys[i] != keys[at]]
+    for key in set(keys) - {keys[at]}:
+        positions = [p for p, i in enumerate(others) if keys[i] == key]
+        assert positions == list(range(positions[0], positions[0] + len(positions)))
+
+
 @given(length=st.integers(1, 20), seed=st.integers(0, 2**32), drops=st.lists(st.integers(0, 3)))
 def test_a_dropped_track_is_what_follows_again(length: int, seed: int, drops: list[int]) -> None:
     """Buffered tracks a move drops before they are heard go back where they were: the next

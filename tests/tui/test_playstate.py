@@ -215,6 +215,29 @@ def test_a_fresh_client_writes_nothing_until_the_listener_does_something() -> No
     asyncio.run(scenario())
 
 
+def test_a_fresh_client_with_nothing_queued_keeps_the_stored_state_through_mode_keys() -> None:
+    """`auralis --no-resume`, `s` (or `r`, `p`), quit: an empty queue is not a state worth
+    writing over the stored one; once something is queued it is the listener's state."""
+    server = FakeServer({7: 60.0})
+    session = FakeSession()
+    session.now = FakeStatus(state="idle")
+    clock = Clock()
+
+    async def scenario() -> None:
+        sync = _sync(server, session, clock)
+        session.now = replace(session.now, shuffle="tracks")
+        session.settings = PlaybackSettings("warm", 0.5)
+        clock.now_s += TICK_S
+        await sync.tick()
+        assert await sync.flush()  # nothing this client should write
+        assert server.states == []
+        session.queue.append(7)
+        await sync.tick()
+        assert server.states[-1]["queue"] == [7] and server.states[-1]["shuffle"] == "tracks"
+
+    asyncio.run(scenario())
+
+
 def test_resume_begins_paused_where_the_state_left_off() -> None:
     server = FakeServer({})
     server.stored = {

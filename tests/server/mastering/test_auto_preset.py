@@ -22,7 +22,7 @@ from starlette.testclient import TestClient
 from auralis_server.fingerprint.dsp.analysis import plan_inputs
 from auralis_server.mastering.auto_preset import GROUPS, choose_preset
 from auralis_server.mastering.eq import PUBLISHED_BANDS, REFERENCE_BANDS
-from auralis_server.mastering.plan import Plan, _with_hash, make_plan
+from auralis_server.mastering.plan import Plan, make_plan, with_hash
 from shared.presets import AUTO_PRESET, PRESET_NAMES, PRESETS
 from shared.stream_params import parse_preset
 from tests.server.conftest import Library
@@ -150,7 +150,7 @@ def test_auto_is_a_preset_name_everywhere_and_the_choice_is_in_the_hash() -> Non
     assert parse_preset("auto") == AUTO_PRESET
     # the chunk cache and the loudness series are keyed by the plan hash
     plan = make_plan(CASES["dark"][0], AUTO_PRESET, 1.0)
-    other = _with_hash(dataclasses.replace(plan, chosen_preset="warm"))
+    other = with_hash(dataclasses.replace(plan, chosen_preset="warm"))
     assert other.hash != plan.hash
 
 
