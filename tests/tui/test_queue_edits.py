@@ -11,6 +11,7 @@ import asyncio
 import itertools
 import os
 import random
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -453,3 +454,143 @@ def test_random_edits_and_moves_play_what_the_model_predicts(edit_queue: ModelQu
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         ),
     )
+
+
+# -- edits of the next entry right at a track boundary -----------------------------------------
+
+
+class _GatedCapture(CaptureOutput):
+    """Drains as fast as the producer fills (not real time), but stops pulling once the ring's
+    read position reaches a gate, until the test opens it: the test then reads the status and
+    sends commands while the device is known to be taking exactly that frame. Stopping the pull
+    adds nothing to the capture: it is the same audio, later."""
+
+    def __init__(self, gates: list[int]) -> None:
+        super().__init__()
+        self.gates = sorted(gates)
+        self.at_gate = threading.Event()  # the pull waits at ``gates[0]``
+        self.open_gate = threading.Event()
+
+    def _pull(self, ring: Any, rate_hz: int) -> None:
+        block = np.zeros((BLOCK_FRAMES, ring.channels), dtype=np.float32)
+        while not self._stop.is_set():
+            if self.gates and ring.read_position >= self.gates[0]:
+                self.at_gate.set()
+                self.open_gate.wait(30)
+                self.open_gate.clear()
+                self.gates.pop(0)
+                continue
+            ended = ring.end_of_stream
+            if ring.available_frames < BLOCK_FRAMES and not ended:
+                time.sleep(0.001)
+                continue
+            if ring.available_frames == 0 and ring.end_of_stream:
+                break
+            got = ring.read_into(block)
+            self.blocks.append(block[: got if ended else len(block)].copy())
+
+
+def _heard_at(lengths: list[int], heard: list[int], frame: int) -> tuple[int, int]:
+    """(place in ``heard``, frame in that track) of capture frame ``frame``."""
+    for place, index in enumerate(heard):
+        if frame < lengths[index]:
+            return place, frame
+        frame -= lengths[index]
+    raise AssertionError("past the end")
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected", "places", "offset"),
+    [
+        # Within SWITCH_SAFETY_FRAMES of the boundary: B is kept as fed (it cannot be cut),
+        # so it is heard, as a deleted entry (no queue index), then what followed it.
+        (Delete(1), [0, 1, 2, 3], [0, None, 1, 2], -4 * BLOCK_FRAMES),
+        # Just after B started: B is the playing entry, deleted while playing.
+        (Delete(1), [0, 1, 2, 3], [0, None, 1, 2], 2 * BLOCK_FRAMES),
+        # Moved down within the safety window: B is heard now (at its new place), then what
+        # now follows it in the queue.
+        (Move(1, 1), [0, 1, 3], [0, 2, 3], -4 * BLOCK_FRAMES),
+        (Move(1, 1), [0, 1, 3], [0, 2, 3], 2 * BLOCK_FRAMES),
+    ],
+    ids=["delete before", "delete after", "move before", "move after"],
+)
+@pytest.mark.parametrize(
+    "seconds",
+    [(3.0, 2.5, 2.0, 1.5), (3.0, 24.0, 2.0, 1.5)],
+    ids=["all buffered", "next being fed"],
+)
+def test_editing_the_next_entry_at_the_boundary_shows_what_is_heard(
+    library: Library,
+    live_server: Callable[..., LiveServer],
+    seconds: tuple[float, ...],
+    edit: Command,
+    expected: list[int],
+    places: list[int | None],
+    offset: int,
+) -> None:
+    """The QA report: `d` on the next entry as the track changes. Whatever the edit does,
+    the status names the track the device is taking, at its own position, with its queue
+    index (None for a deleted one), and the audio is the renders of what is heard, whole."""
+    server = live_server(library.app())
+    paths, ids = _tracks(library, *seconds)
+    renders = _renders(paths)
+    lengths = [len(render) for render in renders]
+    boundary = lengths[0]
+    heard_total = sum(lengths[index] for index in expected)
+    # The edit's gate, then checks every half second of what is heard and around each boundary.
+    checks = sorted(
+        {boundary + offset}
+        | set(range(RATE // 2, heard_total, RATE // 2))
+        | {
+            start + delta
+            for start in itertools.accumulate(lengths[index] for index in expected)
+            for delta in (-2 * BLOCK_FRAMES, 2 * BLOCK_FRAMES)
+            if 0 < start + delta < heard_total
+        }
+    )
+    output = _GatedCapture(checks)
+    wrong: list[str] = []
+
+    async def run() -> list[int]:
+        async with AuralisClient(server.url) as client:
+            # A ring of 20 s: a next track longer than that is still being fed at the boundary.
+            player = Player(client, output, prefetch_chunks=1)
+            task = asyncio.create_task(player.play(ids, linger=True))
+            edited = False
+            for gate in checks:
+                while not output.at_gate.is_set():
+                    assert not task.done()
+                    await asyncio.sleep(0.001)
+                output.at_gate.clear()
+                ring = player.ring
+                assert ring is not None
+                if gate == boundary + offset:
+                    # Let the feeder fill what it can: B is buffered, as under load.
+                    for _ in range(200):
+                        if not ring.free_frames or ring.end_of_stream:
+                            break
+                        await asyncio.sleep(0.005)
+                    await player.send(edit)
+                    edited = True
+                read = ring.read_position
+                place, frame = _heard_at(lengths, expected, read)
+                now = player.now_playing
+                seen = (
+                    None
+                    if now is None
+                    else (now.track_id, None if now.detached else now.index, now.position_frame)
+                )
+                index = places[place] if edited else expected[place]  # the queue as it was
+                want = (ids[expected[place]], index, frame)
+                if seen != want:
+                    wrong.append(f"at ring frame {read}: status {seen}, heard {want}")
+                output.open_gate.set()
+            await asyncio.wait_for(task, 60)
+            return list(player.queue)
+
+    queue = asyncio.run(run())
+    output.wait()
+    _assert_exactly(output.samples, np.concatenate([renders[index] for index in expected]))
+    assert not wrong, "\n".join(wrong)
+    edited_queue = [0, 2, 3] if isinstance(edit, Delete) else [0, 2, 1, 3]
+    assert queue == [ids[index] for index in edited_queue]

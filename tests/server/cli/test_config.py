@@ -131,6 +131,18 @@ SAMPLES = {
     "fingerprint_servers": Sample(
         ("AURALIS_FINGERPRINT_SERVERS", "h:1"), '"h:1"', ("--fingerprint-servers", "h:1"), "h:1"
     ),
+    "subsonic_user": Sample(
+        ("AURALIS_SUBSONIC_USER", "ann"), '"ann"', ("--subsonic-user", "ann"), "ann"
+    ),
+    "subsonic_password": Sample(
+        ("AURALIS_SUBSONIC_PASSWORD", "pw"), '"pw"', ("--subsonic-password", "pw"), "pw"
+    ),
+    "subsonic_api_keys": Sample(
+        ("AURALIS_SUBSONIC_API_KEYS", "k1,k2"),
+        '["k1", "k2"]',
+        ("--subsonic-api-keys", "k1,k2"),
+        ("k1", "k2"),
+    ),
 }
 
 
