@@ -682,13 +682,43 @@ class Player:
         entry = self._timeline.playing_at(self._writer.ring.read_position)
         return (None, False) if entry is None else (entry.index, entry.detached)
 
+    def _committed_entry(self) -> tuple[int | None, bool]:
+        """Like ``_playing_entry``, but the last of the tracks fed after the playing one that
+        can no longer be cut (``_fixed``)."""
+        playing, deleted = self._playing_entry()
+        writer = self._writer
+        if self._target is not None or writer is None or playing is None:
+            return playing, deleted
+        entry = self._timeline.playing_at(writer.ring.read_position)
+        assert entry is not None
+        for following in self._timeline.after(entry):
+            if not self._fixed(following):
+                break
+            entry = following
+        return entry.index, entry.detached
+
+    def _fixed(self, entry: FedTrack) -> bool:
+        """Too close to the play head to cut safely, or joined by a crossfade (the fade needs
+        the tail already mixed into its head): such a track stays as fed."""
+        assert self._writer is not None
+        return (
+            entry.anchor_written < self._writer.ring.read_position + SWITCH_SAFETY_FRAMES
+            or self.crossfade_s > 0
+        )
+
     def _set_mode(self, mode: PlayMode) -> None:
         playing, deleted = self._playing_entry()
         self._reconsider(lambda: self._order.set_mode(mode, None if deleted else playing))
 
     def _edit(self, edit: QueueEdit) -> None:
-        """Apply a queue edit; everything naming queue entries moves along with them."""
-        playing, deleted = self._playing_entry()
+        """Apply a queue edit; everything naming queue entries moves along with them.
+
+        Play next inserts after the last track the device is committed to (one about to
+        start, or joined by a crossfade): it is as good as playing, and an entry inserted
+        before it would never be heard."""
+        playing, deleted = (
+            self._committed_entry() if isinstance(edit, InsertNext) else self._playing_entry()
+        )
         edited = apply_edit(self.queue, edit, playing, detached=deleted)
 
         def moved(index: int, detached: bool) -> tuple[int, bool]:
@@ -743,13 +773,7 @@ class Player:
         previous = playing
         for entry in ahead:
             wanted = self._after(previous)
-            # Too close to the play head to cut safely, or joined by a crossfade (the fade
-            # needs the tail already mixed into its head): such a track stays.
-            fixed = (
-                entry.anchor_written < writer.ring.read_position + SWITCH_SAFETY_FRAMES
-                or self.crossfade_s > 0
-            )
-            if not fixed and (entry.detached or wanted != entry.index):
+            if not self._fixed(entry) and (entry.detached or wanted != entry.index):
                 self._cut(entry, wanted)
                 return
             self._order.commit(None if entry.detached else entry.index)

@@ -372,7 +372,8 @@ def test_shuffle_turned_on_while_playing_plays_each_other_track_once_without_a_g
 
 # -- the reference model (player_model.py) with queue edits among the other commands ----------
 
-MODEL_EXAMPLES = os.environ.get("AURALIS_MODEL_EXAMPLES")
+# Each example is a few seconds of real time at most; 25 run in `make test` (≈ 25 s).
+MODEL_EXAMPLES = int(os.environ.get("AURALIS_MODEL_EXAMPLES", "25"))
 
 
 @pytest.fixture
@@ -395,10 +396,6 @@ def test_edits_among_skips_and_seeks_play_what_the_model_predicts(
     check(harness.finish(), edit_queue.specs, edit_queue.renders)
 
 
-@pytest.mark.skipif(
-    MODEL_EXAMPLES is None,
-    reason="set AURALIS_MODEL_EXAMPLES=20 to run (as test_player_model.py: real time, slow)",
-)
 @pytest.mark.timeout(1800)
 def test_random_edits_and_moves_play_what_the_model_predicts(edit_queue: ModelQueue) -> None:
     class EditingMachine(RuleBasedStateMachine):
@@ -446,7 +443,7 @@ def test_random_edits_and_moves_play_what_the_model_predicts(edit_queue: ModelQu
     run_state_machine_as_test(
         EditingMachine,
         settings=settings(
-            max_examples=int(MODEL_EXAMPLES or 0),
+            max_examples=MODEL_EXAMPLES,
             stateful_step_count=5,
             deadline=None,
             derandomize=True,
@@ -500,19 +497,30 @@ def _heard_at(lengths: list[int], heard: list[int], frame: int) -> tuple[int, in
 
 
 @pytest.mark.parametrize(
-    ("edit", "expected", "places", "offset"),
+    ("edit", "expected", "places", "offset", "edited_queue"),
     [
         # Within SWITCH_SAFETY_FRAMES of the boundary: B is kept as fed (it cannot be cut),
         # so it is heard, as a deleted entry (no queue index), then what followed it.
-        (Delete(1), [0, 1, 2, 3], [0, None, 1, 2], -4 * BLOCK_FRAMES),
+        (Delete(1), [0, 1, 2, 3], [0, None, 1, 2], -4 * BLOCK_FRAMES, [0, 2, 3]),
         # Just after B started: B is the playing entry, deleted while playing.
-        (Delete(1), [0, 1, 2, 3], [0, None, 1, 2], 2 * BLOCK_FRAMES),
+        (Delete(1), [0, 1, 2, 3], [0, None, 1, 2], 2 * BLOCK_FRAMES, [0, 2, 3]),
         # Moved down within the safety window: B is heard now (at its new place), then what
         # now follows it in the queue.
-        (Move(1, 1), [0, 1, 3], [0, 2, 3], -4 * BLOCK_FRAMES),
-        (Move(1, 1), [0, 1, 3], [0, 2, 3], 2 * BLOCK_FRAMES),
+        (Move(1, 1), [0, 1, 3], [0, 2, 3], -4 * BLOCK_FRAMES, [0, 2, 1, 3]),
+        (Move(1, 1), [0, 1, 3], [0, 2, 3], 2 * BLOCK_FRAMES, [0, 2, 1, 3]),
+        # Play next (`E`) within the safety window: B is as good as playing, so the inserted
+        # track plays after B (before the fix it was inserted before B and never heard).
+        (InsertNext((3,)), [0, 1, 3, 2, 3], [0, 1, 2, 3, 4], -4 * BLOCK_FRAMES, [0, 1, 3, 2, 3]),
+        (InsertNext((3,)), [0, 1, 3, 2, 3], [0, 1, 2, 3, 4], 2 * BLOCK_FRAMES, [0, 1, 3, 2, 3]),
     ],
-    ids=["delete before", "delete after", "move before", "move after"],
+    ids=[
+        "delete before",
+        "delete after",
+        "move before",
+        "move after",
+        "insert before",
+        "insert after",
+    ],
 )
 @pytest.mark.parametrize(
     "seconds",
@@ -527,6 +535,7 @@ def test_editing_the_next_entry_at_the_boundary_shows_what_is_heard(
     expected: list[int],
     places: list[int | None],
     offset: int,
+    edited_queue: list[int],
 ) -> None:
     """The QA report: `d` on the next entry as the track changes. Whatever the edit does,
     the status names the track the device is taking, at its own position, with its queue
@@ -550,6 +559,11 @@ def test_editing_the_next_entry_at_the_boundary_shows_what_is_heard(
     )
     output = _GatedCapture(checks)
     wrong: list[str] = []
+    sent = (  # parametrised by track place, sent by track id
+        InsertNext(tuple(ids[place] for place in edit.track_ids))
+        if isinstance(edit, InsertNext)
+        else edit
+    )
 
     async def run() -> list[int]:
         async with AuralisClient(server.url) as client:
@@ -570,7 +584,7 @@ def test_editing_the_next_entry_at_the_boundary_shows_what_is_heard(
                         if not ring.free_frames or ring.end_of_stream:
                             break
                         await asyncio.sleep(0.005)
-                    await player.send(edit)
+                    await player.send(sent)
                     edited = True
                 read = ring.read_position
                 place, frame = _heard_at(lengths, expected, read)
@@ -592,5 +606,4 @@ def test_editing_the_next_entry_at_the_boundary_shows_what_is_heard(
     output.wait()
     _assert_exactly(output.samples, np.concatenate([renders[index] for index in expected]))
     assert not wrong, "\n".join(wrong)
-    edited_queue = [0, 2, 3] if isinstance(edit, Delete) else [0, 2, 1, 3]
     assert queue == [ids[index] for index in edited_queue]
