@@ -2,7 +2,7 @@
 
 A player claims the socket while it runs (``serving``): a lock file beside it says a live
 player has it, so a second player keeps its hands off and says so in one line (as cmus
-does), and a socket file whose player died (nothing accepts on it) is replaced. Requests
+does), and takes the socket over once the first quits; a socket file whose player died (nothing accepts on it) is replaced. Requests
 become the session's controls (``pause``, ``toggle_pause``, ``skip``, ``seek_to``), as the
 keys' are: they go through the player's command queue, never around it. Track tags and the plan of what is
 heard come from the server, kept for the next request.
@@ -38,6 +38,7 @@ log = logging.getLogger("auralis.remote")
 LOOKUP_TIMEOUT_S = 3.0  # a status does not wait longer for tags or a plan from the server
 PROBE_TIMEOUT_S = 1.0  # how long a live player may take to accept the stale-socket probe
 LOOKUPS_AT_ONCE = 8  # requests in flight while the queue's tags are fetched
+TAKEOVER_POLL_S = 0.5  # how often a second player looks whether the first has quit
 
 PlanKey = tuple[int, str, float]  # track id, preset, intensity
 
@@ -292,25 +293,60 @@ async def serving(
 ) -> AsyncIterator[Path | None]:
     """Serve `auralis ctl` for ``session`` while the block runs (yields the socket's path);
     the socket file goes with it. Without a socket (another player has it, or the folder is
-    unusable) ``report`` gets one line, the block runs anyway and None is yielded."""
+    unusable) ``report`` gets one line, the block runs anyway and None is yielded; behind
+    another player, this one takes the socket over when that one quits (and says so)."""
     path = socket_path() if path is None else path
     claim: Claim | None = None
+    waiting: asyncio.Task[None] | None = None
     try:
         claim = claim_socket(path)
     except SocketBusy:
-        report(f"another player is running: `auralis ctl` controls that one ({path})")
+        report(
+            f"another player is running: `auralis ctl` controls that one until it quits ({path})"
+        )
+        waiting = asyncio.create_task(_take_over(session, report, path))
     except OSError as exc:
         report(f"no remote control: {_reason(exc)}")
     if claim is None:
-        yield None
+        try:
+            yield None
+        finally:
+            if waiting is not None:
+                waiting.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await waiting
         return
+    async with _served(session, claim):
+        yield path
+
+
+@contextlib.asynccontextmanager
+async def _served(session: Session, claim: Claim) -> AsyncIterator[None]:
+    """Answer on ``claim``'s socket while the block runs; then release it."""
     try:
         server = await asyncio.start_unix_server(
             RemoteServer(session).handle, sock=claim.sock, limit=MAX_LINE_BYTES
         )
         try:
-            yield path
+            yield
         finally:
             server.close()
     finally:
         claim.release()
+
+
+async def _take_over(session: Session, report: Callable[[str], None], path: Path) -> None:
+    """Wait for the player holding the socket to quit, then serve it (until cancelled).
+    Polled: a thread blocked in flock could not be cancelled at exit."""
+    while True:
+        await asyncio.sleep(TAKEOVER_POLL_S)
+        try:
+            claim = claim_socket(path)
+        except SocketBusy:
+            continue
+        except OSError as exc:
+            report(f"no remote control: {_reason(exc)}")
+            return
+        report(f"the other player quit: `auralis ctl` controls this one now ({path})")
+        async with _served(session, claim):
+            await asyncio.Event().wait()

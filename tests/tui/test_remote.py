@@ -25,7 +25,7 @@ from auralis_tui.api import AuralisClient
 from auralis_tui.app.app import AuralisApp
 from auralis_tui.engine.outputs import CaptureOutput
 from auralis_tui.engine.session import Session
-from auralis_tui.remote.client import exchange
+from auralis_tui.remote.client import NoPlayer, exchange
 from auralis_tui.remote.protocol import decode_answer, parse_words
 from auralis_tui.remote.server import serving
 from tests.conftest import LiveServer
@@ -199,7 +199,7 @@ def test_a_dead_players_socket_is_replaced_and_a_live_ones_left_alone(
                 async with serving(second, reports.append, path) as refused:
                     assert refused is None
                     assert reports == [
-                        f"another player is running: `auralis ctl` controls that one ({path})"
+                        f"another player is running: `auralis ctl` controls that one until it quits ({path})"
                     ]
                     answer = await asyncio.to_thread(ask, path, "status")
                     assert answer["status"]["volume"] == 0.5  # still the first one
@@ -208,6 +208,55 @@ def test_a_dead_players_socket_is_replaced_and_a_live_ones_left_alone(
             assert not path.exists()
 
     asyncio.run(main())
+
+
+def test_a_second_player_takes_the_socket_over_when_the_first_quits(
+    library: Library, live_server: Callable[..., LiveServer], tmp_path: Path
+) -> None:
+    """A QA report: the second player never got `auralis ctl` after the first had quit."""
+    server = live_server(library.app())
+    path = tmp_path / "auralis.sock"
+
+    async def main() -> list[str]:
+        async with AuralisClient(server.url) as client:
+            first, second = Session(client, CaptureOutput), Session(client, CaptureOutput)
+            second.change_volume(-0.5)  # tells the two players' answers apart
+            reports: list[str] = []
+            async with contextlib.AsyncExitStack() as second_running:
+                async with serving(first, reports.append, path):
+                    assert (
+                        await second_running.enter_async_context(
+                            serving(second, reports.append, path)
+                        )
+                        is None
+                    )
+                    assert (await asyncio.to_thread(ask, path, "status"))["status"]["volume"] == 1.0
+                taken = await asyncio.to_thread(
+                    _status_once_served, path, lambda status: status["volume"] == 0.5
+                )
+                assert taken["volume"] == 0.5
+                assert stat.S_IMODE(path.stat().st_mode) == 0o600
+            assert not path.exists()
+            return reports
+
+    assert asyncio.run(main()) == [
+        f"another player is running: `auralis ctl` controls that one until it quits ({path})",
+        f"the other player quit: `auralis ctl` controls this one now ({path})",
+    ]
+
+
+def _status_once_served(
+    path: Path, condition: Callable[[Status], bool], timeout_s: float = 20.0
+) -> Status:
+    """``status_when``, where nobody may answer for a while (the socket changes hands)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with contextlib.suppress(NoPlayer):
+            status: Status = ask(path, "status")["status"]
+            if condition(status):
+                return status
+        time.sleep(0.02)
+    raise AssertionError(f"nobody answered as expected on {path} within {timeout_s:.0f} s")
 
 
 def test_a_file_in_the_sockets_place_is_reported_and_kept(

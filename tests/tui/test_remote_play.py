@@ -139,7 +139,7 @@ def test_a_second_auralis_play_says_so_and_leaves_ctl_to_the_first(
             assert second.stderr is not None  # its lines as they come (the process runs on)
             assert second.stderr.readline() == "auralis: playing 1 track\n"
             assert second.stderr.readline() == (
-                f"auralis: another player is running: `auralis ctl` controls that one ({path})\n"
+                f"auralis: another player is running: `auralis ctl` controls that one until it quits ({path})\n"
             )
             assert ask(path, "status")["status"]["track"]["id"] == ids["First"]
         assert ask(path, "status")["status"]["track"]["id"] == ids["First"]
