@@ -44,7 +44,7 @@ class ChunkJoiner:
             overlap = min(len(self._pending_tail), len(core))
             core = core.copy()
             core[:overlap] = equal_gain(self._pending_tail[:overlap], core[:overlap])
-        self._pending_tail = frame.tail
+        self._pending_tail = frame.tail.copy()  # a view would keep the whole chunk alive
         return core
 
     def prime(self, tail: Samples | None) -> None:

@@ -430,7 +430,7 @@ class Player:
             async for frame in self.client.frames(request):
                 index = frame.header.chunk_index
                 samples = joiner.feed(frame)
-                current.tails[index] = frame.tail
+                current.tails[index] = frame.tail.copy()  # a view would keep the chunk
                 current.tails.pop(index - self.prefetch_chunks - 2, None)
                 if skip:
                     samples, skip = samples[skip:], 0

@@ -108,3 +108,30 @@ def test_playing_from_an_offset_lands_on_that_frame(
     start = round(12.3 * 44100)  # inside chunk 1, not on a chunk boundary
     assert played.shape == expected[start:].shape
     assert np.abs(played - expected[start:]).max() < TOLERANCE
+
+
+def test_the_overlap_tails_kept_for_a_switch_hold_only_their_own_frames(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    """The bench found the TUI's memory growing by whole chunks: each kept tail (a few
+    thousand frames, for a later preset switch) was a view that kept its ~1.5 MB chunk alive."""
+    server = live_server(library.app())
+    _, _, ids = _two_tracks(library)
+    output = CaptureOutput()
+
+    async def run() -> list[np.ndarray]:
+        async with AuralisClient(server.url) as client:
+            player = Player(client, output)
+            await player.play(ids)
+            output.wait()
+            return [
+                tail
+                for entry in player._timeline.entries  # what the player still holds
+                for tail in entry.tails.values()
+            ]
+
+    tails = asyncio.run(run())
+    assert tails  # the timeline still knows the last track's chunks
+    for tail in tails:
+        held_bytes = tail.nbytes if tail.base is None else np.asarray(tail.base).nbytes
+        assert held_bytes == tail.nbytes
