@@ -10,9 +10,11 @@ other setting's flag is added only to the commands that read it, from one table 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -148,3 +150,19 @@ def require_library_dir(settings: Settings) -> None:
     """The SQLite library's folder must be writable (a database URL needs no folder)."""
     if not settings.database_url:
         require_writable("data folder", settings.data_dir)
+
+
+@contextlib.contextmanager
+def library_opened(args: argparse.Namespace) -> Iterator[Settings]:
+    """A one-shot command's settings, with logging set up and the library open (migrated, or
+    refused in one line) while the block runs."""
+    from auralis_server.library.models import close_database, open_database
+
+    settings = settings_from(args)
+    configure_logging(settings.log_level if args.log_level else "warning")
+    require_library_dir(settings)
+    open_database(settings.database_url, settings.sqlite_path)
+    try:
+        yield settings
+    finally:
+        close_database()

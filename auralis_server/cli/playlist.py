@@ -7,14 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from auralis_server.cli.options import (
-    CommandError,
-    add_setting_flags,
-    configure_logging,
-    require_library_dir,
-    settings_from,
-)
-from auralis_server.config import Settings
+from auralis_server.cli.options import CommandError, add_setting_flags, library_opened
 
 
 def add_parser(
@@ -40,28 +33,15 @@ def add_parser(
         add_setting_flags(command, "music_dirs")
 
 
-def _open(args: argparse.Namespace) -> Settings:
-    from auralis_server.library.models import open_database
-
-    settings = settings_from(args)
-    configure_logging(settings.log_level if args.log_level else "warning")
-    require_library_dir(settings)
-    open_database(settings.database_url, settings.sqlite_path)
-    return settings
-
-
 def run_export(args: argparse.Namespace) -> int:
     from auralis_server.library.errors import LibraryError
     from auralis_server.library.m3u8 import export_playlist
-    from auralis_server.library.models import close_database
 
-    settings = _open(args)
-    try:
-        _, text = export_playlist(args.playlist_id, settings.effective_music_dirs())
-    except LibraryError as exc:
-        raise CommandError(str(exc)) from None
-    finally:
-        close_database()
+    with library_opened(args) as settings:
+        try:
+            _, text = export_playlist(args.playlist_id, settings.effective_music_dirs())
+        except LibraryError as exc:
+            raise CommandError(str(exc)) from None
     data = text.encode()
     if args.output is None:
         sys.stdout.buffer.write(data)
@@ -77,20 +57,19 @@ def run_export(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     from auralis_server.library.errors import LibraryError
     from auralis_server.library.m3u8 import import_playlist
-    from auralis_server.library.models import close_database
 
     try:
         data = args.file.read_bytes()
     except OSError as exc:
         raise CommandError(f"cannot read {args.file}: {exc.strerror or exc}") from None
-    settings = _open(args)
     name = args.name if args.name is not None else args.file.stem
-    try:
-        imported = import_playlist(data, name, settings.effective_music_dirs(), args.file.parent)
-    except LibraryError as exc:
-        raise CommandError(f"{args.file}: {exc}") from None
-    finally:
-        close_database()
+    with library_opened(args) as settings:
+        try:
+            imported = import_playlist(
+                data, name, settings.effective_music_dirs(), args.file.parent
+            )
+        except LibraryError as exc:
+            raise CommandError(f"{args.file}: {exc}") from None
     for entry in imported.missing:
         print(f"not found: {entry}")
     if imported.playlist is None:

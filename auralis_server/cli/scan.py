@@ -7,12 +7,7 @@ import sys
 
 from rich.progress import TextColumn
 
-from auralis_server.cli.options import (
-    add_setting_flags,
-    configure_logging,
-    require_library_dir,
-    settings_from,
-)
+from auralis_server.cli.options import add_setting_flags, library_opened
 from shared.terminal import progress_bar
 
 
@@ -27,14 +22,9 @@ def add_parser(
 
 
 def run(args: argparse.Namespace) -> int:
-    from auralis_server.library.models import close_database, open_database
     from auralis_server.library.scanner import Scanner, ScanProgress
 
-    settings = settings_from(args)
-    configure_logging(settings.log_level if args.log_level else "warning")
-    require_library_dir(settings)
-    open_database(settings.database_url, settings.sqlite_path)
-    try:
+    with library_opened(args) as settings:
         with progress_bar("scanning", TextColumn("{task.fields[errors]} unreadable")) as bar:
             task = bar.add_task("scan", total=None, errors=0)
 
@@ -47,8 +37,6 @@ def run(args: argparse.Namespace) -> int:
                 )
 
             result = Scanner(settings.effective_music_dirs(), on_progress=show).run()
-    finally:
-        close_database()
     for problem in result.root_errors:
         print(f"auralis-server: {problem}", file=sys.stderr)
     print(
