@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -41,9 +42,35 @@ class ChunkRenderer(Protocol):
         """What decides this renderer's output for the track (a plan hash); part of cache keys."""
         ...
 
-    def render(self, audio: TrackAudio, chunk_index: int, plan: RenderSettings) -> Samples:
+    def job(self, audio: TrackAudio, chunk_index: int, settings: RenderSettings) -> ChunkRender:
+        """What rendering chunk ``chunk_index`` takes, picklable for a worker process (the plan
+        is looked up here, in the server's process, where the database is)."""
+        ...
+
+    def render(self, audio: TrackAudio, chunk_index: int, settings: RenderSettings) -> Samples:
         """(core + tail frames, channels) float32 of chunk ``chunk_index``; blocking, CPU-bound."""
         ...
+
+
+@dataclass(frozen=True)
+class ChunkRender:
+    """One chunk's render, self-contained: frames [start, stop) of ``path``, read from
+    [first, last) for the chain's context and mastered by ``plan`` (None: the original)."""
+
+    path: Path
+    start: int
+    stop: int
+    first: int
+    last: int
+    plan: Plan | None
+    rate_hz: int
+
+    def __call__(self) -> Samples:
+        if self.plan is None or self.plan.bypass:
+            return read_frames(self.path, self.start, self.stop)
+        buffer = read_frames(self.path, self.first, self.last).astype(np.float64)
+        out = chain.render(buffer, self.plan, self.rate_hz)
+        return out[self.start - self.first : self.stop - self.first].astype(np.float32)
 
 
 class IdentityRenderer:
@@ -52,9 +79,14 @@ class IdentityRenderer:
     def describe(self, audio: TrackAudio, settings: RenderSettings) -> str:
         return "identity"
 
-    def render(self, audio: TrackAudio, chunk_index: int, plan: RenderSettings) -> Samples:
+    def job(self, audio: TrackAudio, chunk_index: int, settings: RenderSettings) -> ChunkRender:
         start, stop = audio.geometry.span(chunk_index)
-        return read_frames(audio.path, start, stop)
+        return ChunkRender(
+            audio.path, start, stop, start, stop, None, audio.geometry.sample_rate_hz
+        )
+
+    def render(self, audio: TrackAudio, chunk_index: int, settings: RenderSettings) -> Samples:
+        return self.job(audio, chunk_index, settings)()
 
 
 class MasteringRenderer:
@@ -72,17 +104,12 @@ class MasteringRenderer:
     def describe(self, audio: TrackAudio, settings: RenderSettings) -> str:
         return self.choose(audio, settings).identity()
 
-    def render(self, audio: TrackAudio, chunk_index: int, settings: RenderSettings) -> Samples:
+    def job(self, audio: TrackAudio, chunk_index: int, settings: RenderSettings) -> ChunkRender:
         plan = self.plan_for(audio, settings)
         geometry = audio.geometry
+        rate_hz = geometry.sample_rate_hz
         start, stop = geometry.span(chunk_index)
-        if plan.bypass:
-            return read_frames(audio.path, start, stop)
-        first, last = chain.context_span(
-            plan, geometry.sample_rate_hz, start, stop, geometry.total_frames
-        )
-        buffer = read_frames(audio.path, first, last).astype(np.float64)
-        out = chain.render(buffer, plan, geometry.sample_rate_hz)[start - first : stop - first]
+        first, last = chain.context_span(plan, rate_hz, start, stop, geometry.total_frames)
         log.info(
             "track %d chunk %d/%d: %s %s@%.2f region=%s gain=%+.2f dB ratio=%s expansion=%s eq=[%s]",
             audio.track_id,
@@ -97,4 +124,7 @@ class MasteringRenderer:
             plan.expander.amount if plan.expander else 0.0,
             " ".join(f"{band.gain_db:+.2f}" for band in plan.eq),
         )
-        return out.astype(np.float32)
+        return ChunkRender(audio.path, start, stop, first, last, plan, rate_hz)
+
+    def render(self, audio: TrackAudio, chunk_index: int, settings: RenderSettings) -> Samples:
+        return self.job(audio, chunk_index, settings)()
