@@ -58,12 +58,12 @@ class RingBuffer:
 
     def read_into(self, out: Samples) -> int:
         """Fill ``out`` (frames, channels); silence past the available data counts an underrun."""
+        skip_to = self._skip_to
+        if skip_to > self._read:
+            self._read = skip_to  # also while paused: the producer may fill the new position
         if self.paused:
             out[:] = 0.0
             return 0
-        skip_to = self._skip_to
-        if skip_to > self._read:
-            self._read = skip_to
         wanted = len(out)
         count = min(wanted, self.available_frames)
         start = self._read % self.capacity_frames

@@ -77,6 +77,24 @@ def test_pause_plays_silence_keeps_the_place_and_is_no_underrun() -> None:
     np.testing.assert_array_equal(out[:, 0], [1, 2, 3])
 
 
+def test_a_clear_while_paused_frees_the_ring_for_the_new_position() -> None:
+    """Found by hand: `n` or a seek while paused left the buffer at 0.0 chunks until resume
+    (the full ring's old audio was only dropped by a read that played)."""
+    ring = RingBuffer(16, 1)
+    ring.write(np.arange(16, dtype=np.float32)[:, None])
+    ring.paused = True
+    ring.clear()
+    out = np.full((4, 1), 9.0, dtype=np.float32)
+    assert ring.read_into(out) == 0  # paused: silence, the device keeps calling
+    np.testing.assert_array_equal(out[:, 0], [0, 0, 0, 0])
+    assert ring.free_frames == 16
+    assert ring.write(np.full((16, 1), 7.0, dtype=np.float32)) == 16  # the new position, whole
+    assert ring.underruns == 0
+    ring.paused = False
+    ring.read_into(out)
+    np.testing.assert_array_equal(out[:, 0], [7, 7, 7, 7])
+
+
 def test_volume_scales_what_is_read_and_not_what_is_stored() -> None:
     ring = RingBuffer(16, 2)
     source = np.full((4, 2), 0.5, dtype=np.float32)
