@@ -57,6 +57,8 @@ DATABASE_SUITES = (
     "http/test_playstate_api.py",
     "subsonic/test_client.py",
     "subsonic/test_envelope.py",
+    "subsonic/test_replay_gain.py",
+    "subsonic/test_xml_schema.py",
 )
 """The suites (under tests/server/) whose subject is what the database stores and finds: they
 run on both databases. Elsewhere the library is only the way to a file (streaming, mastering,

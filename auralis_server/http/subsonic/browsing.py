@@ -4,6 +4,7 @@ artists, an artist its albums, an album its songs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from auralis_server.http.subsonic import ids, shapes
@@ -25,24 +26,31 @@ def _letter(name: str | None) -> str:
     return first if first.isalpha() else "#"
 
 
-def _indexed(rows: list[catalog.ArtistRow]) -> list[dict[str, Any]]:
+def _indexed(
+    rows: list[catalog.ArtistRow], shape: Callable[[catalog.ArtistRow], dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Artists under their initial (``#`` for the rest), in the catalog's order."""
     index: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        index.setdefault(_letter(row.name), []).append(shapes.artist(row))
+        index.setdefault(_letter(row.name), []).append(shape(row))
     return [{"name": letter, "artist": index[letter]} for letter in sorted(index)]
 
 
 @endpoint("getIndexes")
 def get_indexes(call: Call) -> Payload:
     return {
-        "indexes": {"lastModified": 0, "ignoredArticles": "", "index": _indexed(catalog.artists())}
+        "indexes": {
+            "lastModified": 0,
+            "ignoredArticles": "",
+            "index": _indexed(catalog.artists(), shapes.folder_artist),
+        }
     }
 
 
 @endpoint("getArtists")
 def get_artists(call: Call) -> Payload:
-    return {"artists": {"ignoredArticles": "", "index": _indexed(catalog.artists())}}
+    index = _indexed(catalog.artists(), shapes.artist)
+    return {"artists": {"ignoredArticles": "", "index": index}}
 
 
 def _artist_row(raw: str) -> catalog.ArtistRow:

@@ -58,9 +58,11 @@ def _starred(call: Call, album_shape: str) -> Payload:
     artist_names = {key or None for key in stars.starred_keys("artist")}
     artists = [row for row in catalog.artists() if row.name in artist_names]
     albums = catalog.albums_named([key or None for key in stars.starred_keys("album")])
-    shape = shapes.album if album_shape == "id3" else shapes.album_as_directory
+    id3 = album_shape == "id3"
+    artist_shape = shapes.artist if id3 else shapes.folder_artist
+    shape = shapes.album if id3 else shapes.album_as_directory
     return {
-        "artist": [shapes.artist(row) for row in artists],
+        "artist": [artist_shape(row) for row in artists],
         "album": [shape(row) for row in albums],
         "song": shapes.songs(stars.starred_tracks(), call.settings),
     }

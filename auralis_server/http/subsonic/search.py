@@ -19,7 +19,11 @@ def _page(call: Call, kind: str) -> tuple[int, int]:
     return count, call.params.integer(f"{kind}Offset", 0, 0, 2**31)
 
 
-def _results(call: Call, album_shape: Callable[[catalog.AlbumRow], dict[str, Any]]) -> Payload:
+def _results(
+    call: Call,
+    artist_shape: Callable[[catalog.ArtistRow], dict[str, Any]],
+    album_shape: Callable[[catalog.AlbumRow], dict[str, Any]],
+) -> Payload:
     query = (call.params.get("query") or "").strip()
     if query == '""':
         query = ""
@@ -27,7 +31,7 @@ def _results(call: Call, album_shape: Callable[[catalog.AlbumRow], dict[str, Any
     artist_rows = catalog.artists()
     names = catalog.matching([row.name for row in artist_rows], query)[offset : offset + count]
     wanted = set(names)
-    artists = [shapes.artist(row) for row in artist_rows if row.name in wanted]
+    artists = [artist_shape(row) for row in artist_rows if row.name in wanted]
     count, offset = _page(call, "album")
     album_keys = catalog.matching(catalog.album_names(), query)[offset : offset + count]
     albums = [album_shape(row) for row in catalog.albums_named(album_keys)]
@@ -41,9 +45,9 @@ def _results(call: Call, album_shape: Callable[[catalog.AlbumRow], dict[str, Any
 
 @endpoint("search3")
 def search3(call: Call) -> Payload:
-    return {"searchResult3": _results(call, shapes.album)}
+    return {"searchResult3": _results(call, shapes.artist, shapes.album)}
 
 
 @endpoint("search2")
 def search2(call: Call) -> Payload:
-    return {"searchResult2": _results(call, shapes.album_as_directory)}
+    return {"searchResult2": _results(call, shapes.folder_artist, shapes.album_as_directory)}

@@ -1,23 +1,19 @@
-"""The Subsonic shapes of our rows: ``Child`` (a song), ``AlbumID3``, ``ArtistID3``.
+"""The Subsonic shapes of our rows: ``Child`` (a song), ``AlbumID3``, ``ArtistID3``, ``Artist``.
 
-Songs carry ``replayGain.trackGain`` from our own BS.1770 measurement (the fingerprint's
-integrated loudness): the gain to the −18 LUFS reference ReplayGain 2 uses.
+Songs carry ``replayGain`` from our own BS.1770 measurements (``replay_gain``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from auralis_server.config import Settings
-from auralis_server.http.subsonic import ids
+from auralis_server.http.subsonic import ids, replay_gain
 from auralis_server.library import catalog, media_facts
 from auralis_server.library.models import Track
-
-REFERENCE_LUFS = -18.0
 
 
 def iso(moment: dt.datetime | None) -> str | None:
@@ -33,24 +29,18 @@ def _relative(path: str, music_dirs: Sequence[Path]) -> str:
     return path
 
 
-def replay_gain(lufs: float | None) -> dict[str, float] | None:
-    if lufs is None or not math.isfinite(lufs):
-        return None
-    return {"trackGain": round(REFERENCE_LUFS - lufs, 2)}
-
-
 def songs(tracks: Sequence[Track], settings: Settings) -> list[dict[str, Any]]:
     """The ``Child`` of each track, loudness read for all of them at once."""
-    loudness = catalog.integrated_lufs([track.id for track in tracks])
+    loudness = replay_gain.measured(tracks)
     music_dirs = settings.effective_music_dirs()
-    return [_song(track, loudness.get(track.id), music_dirs) for track in tracks]
+    return [_song(track, loudness.of(track), music_dirs) for track in tracks]
 
 
 def song(track: Track, settings: Settings) -> dict[str, Any]:
     return songs([track], settings)[0]
 
 
-def _song(track: Track, lufs: float | None, music_dirs: Sequence[Path]) -> dict[str, Any]:
+def _song(track: Track, gains: dict[str, float], music_dirs: Sequence[Path]) -> dict[str, Any]:
     duration_s = track.duration or 0.0
     bit_rate = round(track.size * 8 / duration_s / 1000) if duration_s > 0 else None
     suffix = media_facts.suffix_of(track.path)
@@ -85,7 +75,7 @@ def _song(track: Track, lufs: float | None, music_dirs: Sequence[Path]) -> dict[
         "artistId": ids.artist_id(track.artist),
         "type": "music",
         "mediaType": "song",
-        "replayGain": replay_gain(lufs),
+        "replayGain": gains,
     }
 
 
@@ -129,10 +119,20 @@ def album_as_directory(row: catalog.AlbumRow) -> dict[str, Any]:
 
 
 def artist(row: catalog.ArtistRow) -> dict[str, Any]:
+    """``ArtistID3`` (getArtists, search3, getStarred2): an album count, no rating."""
     return {
         "id": ids.artist_id(row.name),
         "name": row.name or "[unknown artist]",
         "albumCount": row.album_count,
+        "starred": iso(row.starred_at),
+    }
+
+
+def folder_artist(row: catalog.ArtistRow) -> dict[str, Any]:
+    """``Artist`` (getIndexes, search2, getStarred): a rating, no album count."""
+    return {
+        "id": ids.artist_id(row.name),
+        "name": row.name or "[unknown artist]",
         "starred": iso(row.starred_at),
         "userRating": row.rating,
     }

@@ -1,5 +1,6 @@
-"""The envelope: JSON with ``f=json``, XML (the subsonic namespace) otherwise, both with the
-OpenSubsonic fields; GET and form POST alike; ``.view`` names; unknown endpoints."""
+"""The envelope: JSON with ``f=json``, XML (the subsonic namespace, the structure of
+subsonic-response.xsd) otherwise, both with the OpenSubsonic fields; GET and form POST alike;
+``.view`` names; unknown endpoints."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from auralis_server import __version__
 from auralis_server.http.subsonic.envelope import to_xml
 from tests.server.subsonic.conftest import FILES, PASSWORD, USER, Served
+from tests.server.subsonic.xml_schema import validate
 
 NS = "{http://subsonic.org/restapi}"
 AUTH = {"u": USER, "p": PASSWORD}
@@ -31,6 +33,7 @@ def _json(response: httpx.Response) -> dict[str, Any]:
 
 def _xml(response: httpx.Response) -> ElementTree.Element:
     assert response.headers["content-type"].startswith("text/xml")
+    validate(response.content)
     root = ElementTree.fromstring(response.content)
     assert root.tag == f"{NS}subsonic-response"
     return root

@@ -1,4 +1,5 @@
-"""Whatever a client sends, /rest/ answers with an envelope (or media), never a 500."""
+"""Whatever a client sends, /rest/ answers with an envelope (or media), never a 500; in XML,
+one of the structure of subsonic-response.xsd."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from auralis_server.http.subsonic.dispatch import ENDPOINTS
 from tests.server.subsonic.conftest import PASSWORD, USER, Served
+from tests.server.subsonic.xml_schema import validate
 
 NAMES = sorted(ENDPOINTS)
 PARAMS = ["id", "type", "size", "offset", "count", "query", "songId", "playlistId", "name",
@@ -44,3 +46,5 @@ def test_no_call_is_a_server_error(
     kind = response.headers["content-type"]
     if kind.startswith(("application/json", "text/xml")):
         assert b"subsonic-response" in response.content
+    if kind.startswith("text/xml"):
+        validate(response.content)
