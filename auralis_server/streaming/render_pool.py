@@ -18,7 +18,9 @@ import asyncio
 import heapq
 import itertools
 import logging
+import math
 import os
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -45,8 +47,7 @@ class DeadlinePool:
         self.workers = max(1, workers)
         self.processes = processes
         self._executor: Executor = (
-            # forkserver: a worker never inherits the server's threads or sockets mid-use.
-            ProcessPoolExecutor(self.workers, mp_context=get_context("forkserver"))
+            ProcessPoolExecutor(self.workers, mp_context=_worker_context())
             if processes
             else ThreadPoolExecutor(self.workers, thread_name_prefix="render")
         )
@@ -54,6 +55,7 @@ class DeadlinePool:
         self._sequence = itertools.count()
         self._running = 0
         self.completed = 0
+        self._render_s = 0.1  # a moving average of how long a job takes
 
     @classmethod
     def for_machine(cls, processes: int | None) -> DeadlinePool:
@@ -63,9 +65,26 @@ class DeadlinePool:
             return cls(cores, processes=False)
         return cls(processes or cores, processes=True)
 
+    def warm(self) -> None:
+        """Start the workers now (they import the DSP stack), not at the first listener's
+        first chunk."""
+        if self.processes:
+            for _ in range(self.workers):
+                self._executor.submit(_ready)
+
     @property
     def waiting(self) -> int:
         return len(self._waiting)
+
+    def behind(self, now: float | None = None) -> bool:
+        """Whether a job that has waited past its deadline still waits: every worker is busy
+        with work somebody needs by now, so more read-ahead would only delay it."""
+        now = time.monotonic() if now is None else now
+        return any(not job.result.done() and job.deadline < now for job in self._waiting)
+
+    def retry_after_s(self) -> int:
+        """Whole seconds until what waits now is likely done (at least 1): a Retry-After."""
+        return max(1, math.ceil(len(self._waiting) * self._render_s / self.workers))
 
     async def run(self, work: Callable[[], T], deadline: float) -> T:
         """``work()``'s result, run when no waiting job has an earlier ``deadline``."""
@@ -83,11 +102,15 @@ class DeadlinePool:
             self._running += 1
             loop = job.result.get_loop()
             running = loop.run_in_executor(self._executor, job.work)
-            running.add_done_callback(lambda done, job=job: self._finished(job, done))
+            started = time.monotonic()
+            running.add_done_callback(
+                lambda done, job=job, started=started: self._finished(job, done, started)
+            )
 
-    def _finished(self, job: _Waiting[Any], done: asyncio.Future[Any]) -> None:
+    def _finished(self, job: _Waiting[Any], done: asyncio.Future[Any], started: float) -> None:
         self._running -= 1
         self.completed += 1
+        self._render_s += 0.2 * (time.monotonic() - started - self._render_s)
         if not job.result.done():
             if done.cancelled():
                 job.result.cancel()
@@ -102,3 +125,15 @@ class DeadlinePool:
             job.result.cancel()
         self._waiting.clear()
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _worker_context() -> Any:
+    """forkserver: a worker never inherits the server's threads or sockets mid-use; the
+    server's DSP modules are loaded once in the fork server, so each worker starts warm."""
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["auralis_server.streaming.renderer"])
+    return context
+
+
+def _ready() -> None:
+    """A worker's first job: nothing (starting it loaded what renders need)."""
