@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 from collections.abc import AsyncIterator
 
+import peewee
+from playhouse.pool import MaxConnectionsExceeded
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -14,8 +17,15 @@ from starlette.responses import JSONResponse
 
 from auralis_server.config import Settings
 from auralis_server.http import openapi
-from auralis_server.http.auth import BearerTokenMiddleware
-from auralis_server.http.errors import ApiError, BadRequest, Conflict, NotFound, UnreadableAudio
+from auralis_server.http.auth import BearerTokenMiddleware, redact_access_log
+from auralis_server.http.errors import (
+    ApiError,
+    BadRequest,
+    Conflict,
+    NotFound,
+    UnreadableAudio,
+    database_busy,
+)
 from auralis_server.http.routes import (
     audio_files,
     events,
@@ -43,6 +53,22 @@ from auralis_server.streaming.chunk_cache import ChunkCache
 from auralis_server.streaming.renderer import ChunkRenderer, MasteringRenderer
 
 log = logging.getLogger("auralis")
+
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
+MMAP_THRESHOLD_BYTES = 2**20
+
+
+def return_big_buffers_to_the_system() -> None:
+    """Have glibc map every allocation of 1 MiB or more on its own, so freeing it gives it back.
+
+    A render's buffers are megabytes each. glibc raises its mmap threshold to the size of
+    any mapped block freed, after which such buffers come from the per-thread heaps, which
+    keep freed memory: 30 clients hanging up, each its own render, left the server 130 MB
+    larger for good. Setting the threshold fixes it (and stops the raising). Elsewhere
+    (musl, macOS) there is no such call, or it does nothing, and this does nothing.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
 
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
@@ -77,6 +103,37 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+_SQLITE_BUSY_WORDS = ("locked", "busy")
+
+
+def _database_unavailable(exc: Exception) -> str | None:
+    """What keeps the database from use just now, in a few words for the client (the driver's
+    message, which may name hosts and users, goes only to the log); None for other errors.
+
+    SQLite says "database is locked" once its busy timeout has run out while another process
+    holds the lock; its other operational errors (a bad statement) are bugs, and stay 500s.
+    Every operational error of PostgreSQL's driver is about the server or the connection
+    (gone, refused, a lock or statement timeout); the pool running dry is one too.
+    """
+    if isinstance(exc, MaxConnectionsExceeded):
+        return "no free connection"
+    cause = exc.__cause__ or exc.__context__ or exc  # peewee re-raises the driver's error
+    driver = type(cause).__module__
+    if driver.startswith("sqlite3"):
+        return "locked" if any(word in str(cause) for word in _SQLITE_BUSY_WORDS) else None
+    return "unreachable or timed out" if driver.startswith("psycopg") else None
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    reason = _database_unavailable(exc)
+    if reason is None:
+        log.error("database error on %s %s", request.method, request.url.path, exc_info=exc)
+        return await _internal_error(request, exc)
+    cause = exc.__cause__ or exc.__context__ or exc
+    log.warning("database %s on %s %s: %s", reason, request.method, request.url.path, cause)
+    return await _api_error(request, database_busy(reason))
+
+
 async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(
         {"error": "internal", "detail": "internal server error; see the server log"}, 500
@@ -85,6 +142,7 @@ async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
 
 def create_app(settings: Settings, *, renderer: ChunkRenderer | None = None) -> Starlette:
     """Build the app; ``renderer`` replaces the mastering stage (tests use that seam)."""
+    redact_access_log()
     services = build_services(settings)
     queue = services.fingerprints
     state = AppState(
@@ -108,6 +166,7 @@ def create_app(settings: Settings, *, renderer: ChunkRenderer | None = None) -> 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        return_big_buffers_to_the_system()
         services.start(background_fingerprints=settings.fingerprint_workers > 0)
         if settings.scan_on_start:
             state.scans.start()
@@ -136,6 +195,9 @@ def create_app(settings: Settings, *, renderer: ChunkRenderer | None = None) -> 
         exception_handlers={
             ApiError: _api_error,
             LibraryError: _library_error,
+            peewee.OperationalError: _database_error,
+            peewee.InterfaceError: _database_error,
+            MaxConnectionsExceeded: _database_error,
             HTTPException: _http_error,
             Exception: _internal_error,
         },

@@ -3,13 +3,15 @@
 The token comes as ``Authorization: Bearer …`` or, for URLs handed to players that cannot
 send headers (mpv, a browser's <audio>, the ``.m3u8`` lists), as ``?token=…``. A token in a
 URL shows up wherever URLs do — proxy and server logs, shell history, the playlist file — so
-the header is the way for clients that can send one.
+the header is the way for clients that can send one, and this server's own access log shows
+such secrets as ``[redacted]`` (``RedactSecrets``).
 """
 
 from __future__ import annotations
 
 import hmac
-from urllib.parse import parse_qsl
+import logging
+from urllib.parse import parse_qsl, unquote_plus
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
@@ -41,3 +43,55 @@ class BearerTokenMiddleware:
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"))
         given = [value for name, value in query if name == "token"]
         return len(given) == 1 and hmac.compare_digest(given[0].encode(), self._token)
+
+
+REDACTED = "[redacted]"
+SECRET_PARAMETERS = frozenset({"token"})
+"""Query parameters that are credentials anywhere: the API token."""
+SUBSONIC_SECRET_PARAMETERS = frozenset({"p", "t", "apiKey"})
+"""… and under /rest/: the Subsonic password, its salted hash (replayable with ``s``) and keys."""
+
+
+def redact_secrets(target: str) -> str:
+    """``target`` (a path with its query) with the value of every credential parameter
+    replaced by ``[redacted]``; everything else byte for byte as it was.
+
+    Names are compared decoded, as the token check reads them: ``?%74oken=…`` is a token too.
+    """
+    path, question, query = target.partition("?")
+    if not question:
+        return target
+    secrets = SECRET_PARAMETERS
+    if path.startswith("/rest/"):
+        secrets = secrets | SUBSONIC_SECRET_PARAMETERS
+    pieces = []
+    for piece in query.split("&"):
+        name, equals, _ = piece.partition("=")
+        if equals and unquote_plus(name) in secrets:
+            piece = f"{name}={REDACTED}"
+        pieces.append(piece)
+    return f"{path}?{'&'.join(pieces)}"
+
+
+class RedactSecrets(logging.Filter):
+    """Keeps credentials given in URLs out of a log: uvicorn's access log writes each request's
+    path and query, ``?token=…`` included, so this filter rewrites the URL argument."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact_secrets(arg) if isinstance(arg, str) and "?" in arg else arg
+                for arg in record.args
+            )
+        return True
+
+
+ACCESS_LOGGER = "uvicorn.access"
+
+
+def redact_access_log() -> None:
+    """Put ``RedactSecrets`` on uvicorn's access logger once (uvicorn's own logging set-up,
+    before or after, keeps a logger's filters)."""
+    access = logging.getLogger(ACCESS_LOGGER)
+    if not any(isinstance(each, RedactSecrets) for each in access.filters):
+        access.addFilter(RedactSecrets())

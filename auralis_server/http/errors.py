@@ -30,8 +30,32 @@ class ApiError(Exception):
 
 
 class BadRequest(ApiError, status_code=400): ...
+
+
 class NotFound(ApiError, status_code=404): ...
+
+
 class Conflict(ApiError, status_code=409): ...
+
+
 class RangeNotSatisfiable(ApiError, status_code=416): ...
+
+
 class UnreadableAudio(ApiError, status_code=422): ...
+
+
 class Overloaded(ApiError, status_code=503): ...
+
+
+class DatabaseBusy(ApiError, status_code=503): ...
+
+
+DATABASE_RETRY_AFTER_S = 5
+"""What a 503 for a locked or unreachable database tells the client to wait (Retry-After)."""
+
+
+def database_busy(reason: str) -> DatabaseBusy:
+    return DatabaseBusy(
+        f"the library database is busy or unreachable ({reason}); try again shortly",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+    )

@@ -13,11 +13,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import diskcache
-from cachetools import LRUCache
+from cachetools import Cache, LRUCache
 
 log = logging.getLogger("auralis.cache")
 
@@ -39,6 +42,14 @@ class MemoryLru:
 
     def get(self, key: str) -> bytes | None:
         return self._items.get(key)
+
+    def peek(self, key: str) -> bytes | None:
+        """The cached bytes without making them the most recently used: a slow reader going
+        through a frame does not keep it in memory for everyone else's expense."""
+        try:
+            return Cache.__getitem__(self._items, key)
+        except KeyError:
+            return None
 
     def put(self, key: str, value: bytes) -> None:
         if len(value) <= self.capacity_bytes:
@@ -77,6 +88,18 @@ class DiskLru:
             return None
         return value if isinstance(value, bytes) else None
 
+    def open(self, key: str) -> BinaryIO | None:
+        """The entry as an open file to read it bit by bit, or None (absent, or kept inline:
+        diskcache keeps small values in its index). The file stays readable if evicted."""
+        if self._cache is None:
+            return None
+        try:
+            value = self._cache.get(key, read=True, retry=True)
+        except OSError as exc:
+            log.warning("disk cache read failed: %s", exc)
+            return None
+        return value if hasattr(value, "read") else None
+
     def put(self, key: str, value: bytes) -> None:
         if self._cache is None or len(value) > self.capacity_bytes:
             return
@@ -90,32 +113,51 @@ class DiskLru:
             self._cache.close()
 
 
+@dataclass
+class _Fill:
+    """One key's fill in progress and how many requests are waiting for it."""
+
+    task: asyncio.Future[bytes]
+    waiters: int = 0
+
+
 class ChunkCache:
     def __init__(self, memory_bytes: int, disk_dir: Path, disk_bytes: int) -> None:
         self.memory = MemoryLru(memory_bytes)
         self.disk = DiskLru(disk_dir, disk_bytes)
-        self._inflight: dict[str, asyncio.Future[bytes]] = {}
+        self._inflight: dict[str, _Fill] = {}
         self.renders = 0
 
     async def get_or_render(self, key: str, render: Callable[[], bytes]) -> bytes:
         """The cached bytes, or ``render()`` run once (in a thread) however many ask at once.
 
         The fill runs as its own task, so a client that hangs up does not cancel a render
-        another client is waiting for.
+        another client is waiting for; when the last one waiting has gone, the fill is
+        cancelled: a render nobody waits for is not started (one already running in its
+        thread finishes, unused). Without that, each client hanging up mid-stream set off a
+        render of its next chunk for nobody.
         """
         cached = self.memory.get(key)
         if cached is not None:
             return cached
-        task = self._inflight.get(key)
-        if task is None:
-            task = asyncio.ensure_future(self._fill(key, render))
-            self._inflight[key] = task
-            task.add_done_callback(lambda done: self._settled(key, done))
-        return await asyncio.shield(task)
+        fill = self._inflight.get(key)
+        if fill is None:
+            fill = _Fill(asyncio.ensure_future(self._fill(key, render)))
+            self._inflight[key] = fill
+            fill.task.add_done_callback(lambda done: self._settled(key, done))
+        fill.waiters += 1
+        try:
+            return await asyncio.shield(fill.task)
+        finally:
+            fill.waiters -= 1
+            if fill.waiters == 0 and not fill.task.done():
+                fill.task.cancel()
+                self._settled(key, fill.task)  # a later request starts afresh
 
     def _settled(self, key: str, task: asyncio.Future[bytes]) -> None:
-        self._inflight.pop(key, None)
-        if not task.cancelled():
+        if (fill := self._inflight.get(key)) is not None and fill.task is task:
+            del self._inflight[key]
+        if task.done() and not task.cancelled():
             task.exception()  # mark it retrieved even if every waiter has gone
 
     async def _fill(self, key: str, render: Callable[[], bytes]) -> bytes:
@@ -126,6 +168,38 @@ class ChunkCache:
             await asyncio.to_thread(self.disk.put, key, data)
         self.memory.put(key, data)
         return data
+
+    async def pieces(self, key: str, data: bytes, piece_bytes: int) -> AsyncIterator[bytes]:
+        """``data``, the entry of ``key``, in pieces of at most ``piece_bytes`` (copies).
+
+        A client reading slowly takes an hour over a frame of megabytes, so the stream does
+        not keep the frame: each piece is cut from the memory cache's copy while it is there
+        (it costs nothing of its own) and read from the disk cache's file once it is not.
+        Only without a file on disk (the disk cache off, or the frame small) is it kept.
+        """
+        size = len(data)
+        handle = await asyncio.to_thread(self.disk.open, key) if size > piece_bytes else None
+        if handle is not None:
+            data = b""
+        try:
+            offset = 0
+            while offset < size:
+                if handle is None:
+                    piece = data[offset : offset + piece_bytes]
+                elif (held := self.memory.peek(key)) is not None and len(held) == size:
+                    piece = held[offset : offset + piece_bytes]
+                    del held
+                else:
+                    count = min(piece_bytes, size - offset)
+                    piece = await asyncio.to_thread(os.pread, handle.fileno(), count, offset)
+                    if not piece:
+                        log.warning("disk cache entry %s ended %d bytes early", key, size - offset)
+                        return
+                offset += len(piece)
+                yield piece
+        finally:
+            if handle is not None:
+                handle.close()
 
     def close(self) -> None:
         self.disk.close()

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import os
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import soundfile
 
@@ -27,23 +28,53 @@ from shared.wire import SampleFormat, encode_flac, encode_frame
 log = logging.getLogger("auralis.stream")
 
 CHUNK_FILE_TYPES = {"wav": "audio/wav", "flac": "audio/flac"}
+PIECE_BYTES = 64 * 1024  # what a stream response writes at once: the transport's high water
+
+
+class SourceChanged(AudioReadError):
+    """The file is not the one the stream started on (rewritten, truncated, replaced): its
+    later chunks would mix new audio into the old, so the stream ends instead."""
+
+
+def file_signature(path: os.PathLike[str] | str) -> tuple[int, int]:
+    """(size, mtime_ns), as ``TrackAudio.signature`` holds it; (-1, -1) for a file that is gone."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return (-1, -1)
+    return (stat.st_size, stat.st_mtime_ns)
 
 
 @dataclass(frozen=True)
 class FrameSource:
-    """What every frame of one stream request shares: where it comes from, how it sounds."""
+    """What every frame of one stream request shares: where it comes from, how it sounds.
+
+    ``baseline`` is the file's signature when the source was made: a chunk rendered after the
+    file has changed would not belong with the ones before it.
+    """
 
     cache: ChunkCache
     renderer: ChunkRenderer
     audio: TrackAudio
     settings: RenderSettings
     sample_format: SampleFormat
+    baseline: tuple[int, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "baseline", file_signature(self.audio.path))
 
     def encode(self, index: int) -> bytes:
-        """Render chunk ``index`` and encode it as one wire frame (shared/WIRE.md)."""
-        geometry = self.audio.geometry
+        """Render chunk ``index`` and encode it as one wire frame (shared/WIRE.md).
+
+        The file's signature is checked before and after the read, so samples of a file
+        changed since the stream began never go out (nor into the cache under the old key).
+        """
+        audio, geometry = self.audio, self.audio.geometry
+        self._require_unchanged()
+        samples = self.renderer.render(audio, index, self.settings)
+        self._require_unchanged()
         return encode_frame(
-            self.renderer.render(self.audio, index, self.settings),
+            samples,
             chunk_index=index,
             chunk_count=geometry.chunk_count,
             sample_rate_hz=geometry.sample_rate_hz,
@@ -51,13 +82,15 @@ class FrameSource:
             sample_format=self.sample_format,
         )
 
-    async def frame(self, index: int, identity: str) -> bytes:
-        """One frame, from the chunk cache or rendered once for everyone asking.
+    def _require_unchanged(self) -> None:
+        if file_signature(self.audio.path) != self.baseline:
+            raise SourceChanged(f"{self.audio.path} changed on disk since the stream began")
 
-        ``identity`` is the renderer's description of the plan, so a new plan misses.
-        """
+    def key(self, index: int, identity: str) -> str:
+        """Chunk ``index``'s cache key; ``identity`` is the renderer's description of the
+        plan, so a new plan misses."""
         audio, geometry = self.audio, self.audio.geometry
-        key = cache_key(
+        return cache_key(
             audio.path,
             *audio.signature,
             FINGERPRINT_ALGORITHM_VERSION,
@@ -67,34 +100,82 @@ class FrameSource:
             index,
             self.sample_format.name,
         )
-        return await self.cache.get_or_render(key, lambda: self.encode(index))
+
+    async def frame(self, index: int, identity: str) -> bytes:
+        """One frame, from the chunk cache or rendered once for everyone asking."""
+        return await self.cache.get_or_render(self.key(index, identity), lambda: self.encode(index))
 
     async def open(self, indices: Sequence[int]) -> AsyncIterator[bytes]:
         """The frames of ``indices``, in order; the plan and first frame are made before this
         returns, so an unreadable file raises ``AudioReadError`` while a status can still say so.
 
-        A later chunk that cannot be read ends the iteration early (logged): the headers are
-        gone by then, and a frame count short of Content-Range is how clients see it.
+        A later chunk that cannot be read, or of a file changed since (``SourceChanged``), ends
+        the iteration early (logged): the headers are gone by then, and a frame count short of
+        Content-Range is how clients see it. Frames are made as the consumer asks, one at a
+        time: a slow reader does not make the server render ahead.
         """
         identity = await asyncio.to_thread(self.renderer.describe, self.audio, self.settings)
         first = await self.frame(indices[0], identity)
 
-        async def frames() -> AsyncIterator[bytes]:
-            yield first
+        async def frames(frame: bytes) -> AsyncIterator[bytes]:
+            yield frame
+            del frame  # while the next one renders, this holds no frame at all
             for index in indices[1:]:
                 try:
                     frame = await self.frame(index, identity)
                 except AudioReadError as exc:
-                    log.error(
-                        "track %d chunk %d: %s; stream ended early",
-                        self.audio.track_id,
-                        index,
-                        exc,
-                    )
+                    self._ended_early(index, exc)
                     return
                 yield frame
+                del frame
 
-        return frames()
+        return frames(first)
+
+    async def open_pieces(
+        self, indices: Sequence[int], piece_bytes: int = PIECE_BYTES
+    ) -> AsyncIterator[bytes]:
+        """The same bytes as ``open``, in pieces of at most ``piece_bytes``, for a response.
+
+        The server writes what it is given to the socket's buffer at once and waits only
+        before the next write, so a whole frame handed to a client reading at 1 KB/s sat in
+        memory for an hour, copied. In pieces that buffer holds one piece, and the frame
+        itself is read from the cache as it goes (``ChunkCache.pieces``), not kept.
+        """
+        identity = await asyncio.to_thread(self.renderer.describe, self.audio, self.settings)
+        first = await self.frame(indices[0], identity)
+
+        async def pieces(frame: bytes) -> AsyncIterator[bytes]:
+            for position, index in enumerate(indices):
+                if position:
+                    try:
+                        frame = await self.frame(index, identity)
+                    except AudioReadError as exc:
+                        self._ended_early(index, exc)
+                        return
+                parts = self.cache.pieces(self.key(index, identity), frame, piece_bytes)
+                del frame  # only ``parts`` decides how long it is kept
+                async for part in parts:
+                    yield part
+
+        return pieces(first)
+
+    def _ended_early(self, index: int, exc: AudioReadError) -> None:
+        log.error("track %d chunk %d: %s; stream ended early", self.audio.track_id, index, exc)
+
+
+async def in_pieces(
+    chunks: AsyncIterator[bytes], piece_bytes: int = PIECE_BYTES
+) -> AsyncIterator[bytes]:
+    """``chunks`` cut into pieces of at most ``piece_bytes``, each a copy of its own, for a
+    response body made on the fly (encoded audio): as with ``FrameSource.open_pieces``, the
+    socket's buffer then holds one piece for a slow reader, not a chunk of megabytes."""
+    async for chunk in chunks:
+        view = memoryview(chunk)
+        del chunk
+        for start in range(0, len(view), piece_bytes):
+            yield bytes(view[start : start + piece_bytes])
+        view.release()
+        del view
 
 
 def chunk_file(

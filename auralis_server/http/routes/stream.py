@@ -78,7 +78,7 @@ async def stream_track(request: Request) -> Response:
     indices = range(chunk_range.first, chunk_range.last + 1) if chunk_range else range(count)
     source = FrameSource(state.cache, state.renderer, audio, plan, fmt)
     try:  # the plan and first frame before the headers, so an unreadable file is still a 422
-        frames = await source.open(indices)
+        pieces = await source.open_pieces(indices)
     except AudioReadError as exc:
         raise UnreadableAudio(f"track {audio.track_id}: {exc}") from None
 
@@ -98,8 +98,8 @@ async def stream_track(request: Request) -> Response:
         response = Response(status_code=status_code, headers=headers, media_type=STREAM_MEDIA_TYPE)
         del response.headers["content-length"]  # the GET's length is not known: it is chunked
         return response
-    return StreamingResponse(
-        frames, status_code=status_code, headers=headers, media_type=STREAM_MEDIA_TYPE
+    return StreamingResponse(  # in pieces: a slow reader holds one piece in the server
+        pieces, status_code=status_code, headers=headers, media_type=STREAM_MEDIA_TYPE
     )
 
 
