@@ -54,6 +54,11 @@ class Settings:
     chunk_cache_disk_mb: int = 2048
     log_level: str = "info"
     fingerprint_servers: str = "auto"
+    # Servers sharing one database: how long a claimed fingerprint job stays this server's
+    # without renewal (renewed every third of it), and the name its claims carry ("" means
+    # host name and process id).
+    fingerprint_lease_s: float = 30.0
+    replica_id: str = ""
     # The one Subsonic account (/rest/): its name, password and API keys.
     subsonic_user: str = "auralis"
     subsonic_password: str | None = None
@@ -110,6 +115,7 @@ _NUMBER_BOUNDS: dict[str, tuple[type[int] | type[float], float, float]] = {
     "chunk_cache_disk_mb": (int, 0, math.inf),
     "fingerprint_workers": (int, 0, 256),
     "chunk_seconds": (float, 1.0, 60.0),
+    "fingerprint_lease_s": (float, 3.0, 3600.0),
 }
 
 
@@ -141,7 +147,7 @@ def _coerce(name: str, value: Any) -> Any:
             return tuple(str(item).strip() for item in items if str(item).strip())
         if name in ("database_url", "token", "subsonic_password"):
             return str(value) or None
-        if name in ("host", "log_level", "subsonic_user"):
+        if name in ("host", "log_level", "subsonic_user", "replica_id"):
             return str(value)
         if name == "fingerprint_servers":
             return _fingerprint_servers(str(value))
@@ -166,6 +172,8 @@ ENV_VARS: dict[str, str] = {  # variable -> setting
     "AURALIS_SCAN_ON_START": "scan_on_start",
     "AURALIS_LOG_LEVEL": "log_level",
     "AURALIS_FINGERPRINT_SERVERS": "fingerprint_servers",
+    "AURALIS_FINGERPRINT_LEASE_S": "fingerprint_lease_s",
+    "AURALIS_REPLICA_ID": "replica_id",
     "AURALIS_SUBSONIC_USER": "subsonic_user",
     "AURALIS_SUBSONIC_PASSWORD": "subsonic_password",
     "AURALIS_SUBSONIC_API_KEYS": "subsonic_api_keys",

@@ -53,6 +53,20 @@ def add_parser(
     )
     add_setting_flags(parser, *SETTINGS)
     parser.add_argument(
+        "--fingerprint-lease-s",
+        dest="fingerprint_lease_s",
+        type=float,
+        metavar="S",
+        help="how long a claimed fingerprint job is this server's without renewal (default 30)",
+    )
+    parser.add_argument(
+        "--replica-id",
+        dest="replica_id",
+        metavar="NAME",
+        help="this server's name in fingerprint claims when several share one database "
+        "(default: host name and process id)",
+    )
+    parser.add_argument(
         "--demo-if-empty",
         action="store_true",
         help="generate and serve the demo library when the music folders hold no audio",

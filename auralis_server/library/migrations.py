@@ -169,11 +169,38 @@ def _add_loudness_histogram(migrator: SchemaMigrator) -> None:
     )
 
 
+def _add_fingerprint_jobs(migrator: SchemaMigrator) -> None:
+    """Version 6: the ``fingerprint_job`` table through which replicas sharing one database
+    claim fingerprint work with a lease instead of each assuming it is alone."""
+
+    db = migrator.database
+
+    class Track(peewee.Model):  # only what the foreign key needs
+        class Meta:
+            database = db
+
+    class FingerprintJob(peewee.Model):
+        track = peewee.ForeignKeyField(Track, primary_key=True, on_delete="CASCADE")
+        priority = peewee.IntegerField(default=1)
+        force = peewee.BooleanField(default=False)
+        attempts = peewee.IntegerField(default=0)
+        retry_at = peewee.DateTimeField(null=True)
+        claimed_by = peewee.TextField(null=True)
+        lease_expires_at = peewee.DateTimeField(null=True)
+
+        class Meta:
+            database = db
+            table_name = "fingerprint_job"
+
+    FingerprintJob.create_table(safe=False)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "folded search text of every track", _add_search_column),
     Migration(3, "play counts, play state and playlists", _add_plays_and_playlists),
     Migration(4, "stars and ratings", _add_stars_and_ratings),
     Migration(5, "block-loudness histograms for album loudness", _add_loudness_histogram),
+    Migration(6, "fingerprint jobs claimed with a lease", _add_fingerprint_jobs),
 )
 """Every step after 0.1.0's schema, in order."""
 

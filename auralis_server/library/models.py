@@ -88,6 +88,23 @@ class Fingerprint(BaseModel):
     loudness_histogram = peewee.BlobField(null=True)
 
 
+class FingerprintJob(BaseModel):
+    """A track's place in the shared fingerprint queue (schema v6): how urgent it is, and which
+    replica holds it until when. A row exists only while the track is queued with a priority or
+    attempt count of its own, or claimed; a claim whose lease has expired is anyone's to take."""
+
+    track = peewee.ForeignKeyField(Track, primary_key=True, on_delete="CASCADE")
+    priority = peewee.IntegerField(default=1)  # 0: about to play; 1: the backlog
+    force = peewee.BooleanField(default=False)  # recompute even if a current vector exists
+    attempts = peewee.IntegerField(default=0)  # claims since the last success or failure
+    retry_at = peewee.DateTimeField(null=True)  # UTC; not claimable before (backoff)
+    claimed_by = peewee.TextField(null=True)  # replica id
+    lease_expires_at = peewee.DateTimeField(null=True)  # UTC
+
+    class Meta:
+        table_name = "fingerprint_job"
+
+
 SHUFFLE_MODES = ("off", "tracks", "albums")
 REPEAT_MODES = ("off", "all", "one")
 
@@ -155,6 +172,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     Playlist,
     PlaylistEntry,
     Annotation,
+    FingerprintJob,
 )
 
 

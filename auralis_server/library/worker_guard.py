@@ -7,7 +7,9 @@ pid as its argument) ends the worker as soon as the parent is gone: on Linux the
 sends SIGKILL (``PR_SET_PDEATHSIG``); elsewhere a daemon thread polls ``getppid``.
 
 PR_SET_PDEATHSIG fires when the *thread* that started the worker exits, so use it only for
-pools created and drained by one thread (the scanner's ``with`` block is).
+pools created and drained by one thread (the scanner's ``with`` block is). A long-lived pool
+whose workers any thread may start (the fingerprint queue's) uses ``watch_parent``, which
+polls and so follows the process, not the thread.
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ def die_with_parent(parent_pid: int) -> None:
     else:
         _watch(parent_pid)
     if os.getppid() != parent_pid:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def watch_parent(parent_pid: int) -> None:
+    """Pool initializer: end this worker within a poll interval of ``parent_pid`` ending."""
+    _watch(parent_pid)
+    if os.getppid() != parent_pid:
         os._exit(1)
 
 

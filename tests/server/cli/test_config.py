@@ -131,6 +131,10 @@ SAMPLES = {
     "fingerprint_servers": Sample(
         ("AURALIS_FINGERPRINT_SERVERS", "h:1"), '"h:1"', ("--fingerprint-servers", "h:1"), "h:1"
     ),
+    "fingerprint_lease_s": Sample(
+        ("AURALIS_FINGERPRINT_LEASE_S", "12.5"), "12.5", ("--fingerprint-lease-s", "12.5"), 12.5
+    ),
+    "replica_id": Sample(("AURALIS_REPLICA_ID", "a"), '"a"', ("--replica-id", "a"), "a"),
     "subsonic_user": Sample(
         ("AURALIS_SUBSONIC_USER", "ann"), '"ann"', ("--subsonic-user", "ann"), "ann"
     ),
