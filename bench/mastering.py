@@ -9,7 +9,12 @@ hits standing over full scale, and soft-clipped (compressed-loud) masters, each 
 levels — under every preset, and measures each output with the BS.1770 meter: input and
 output LUFS per track, the spread of the outputs, and how many the plan flagged
 ceiling-limited (it keeps the peaks under −1 dBTP rather than reaching the target).
-Usage: python bench/mastering.py [--library-only]
+On real music (skipped when the packages are absent): ``--estimate-only`` renders the first
+20 s of every drascula-music track under every preset and prints the plan's loudness estimate
+next to the measured output, with the issue-14 item-1 check (target ±1 LU, or
+``ceiling_limited_db`` matching the shortfall ±0.5 LU); ``--eq-reference`` prints each whole
+drascula/asc track's deviation from the EQ's reference and the correction ``adaptive`` applies.
+Usage: python bench/mastering.py [--library-only | --estimate-only | --eq-reference]
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import uvicorn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from auralis_server.audio.loudness import integrated_loudness  # noqa: E402
+from auralis_server.audio.source import probe, read_frames  # noqa: E402
 from auralis_server.audio.track import TrackAudio  # noqa: E402
 from auralis_server.config import Settings  # noqa: E402
 from auralis_server.fingerprint.dsp.analysis import plan_inputs  # noqa: E402
@@ -37,6 +43,12 @@ from auralis_server.library.demo import SAMPLE_RATE_HZ, SONGS, render_song  # no
 from auralis_server.library.models import close_database, open_database  # noqa: E402
 from auralis_server.library.scanner import Scanner  # noqa: E402
 from auralis_server.mastering import chain  # noqa: E402
+from auralis_server.mastering.eq import (  # noqa: E402
+    REFERENCE_BANDS,
+    at_limit,
+    correction_gains_db,
+    reference_deviations_db,
+)
 from auralis_server.mastering.plan import make_plan  # noqa: E402
 from auralis_server.streaming.plan_source import PlanSource  # noqa: E402
 from auralis_server.streaming.renderer import (
@@ -52,6 +64,9 @@ TARGET_REALTIME = 300.0
 OLD_REALTIME = 36.6
 TARGET_COLD_S = 1.0
 LIBRARY_TRACK_S = 20.0
+DRASCULA_DIR = Path("/usr/share/scummvm/drascula/audio")
+ASC_DIR = Path("/usr/share/games/asc/music")
+ESTIMATE_EXCERPT_S = 20.0
 
 
 def _hits(audio: np.ndarray, peak: float) -> np.ndarray:
@@ -196,7 +211,74 @@ def cold_first_frame(folder: Path, data: Path) -> None:
     )
 
 
+def estimate_table() -> None:
+    """Plan estimate against the measured output on real tracks, every preset."""
+    paths = sorted(DRASCULA_DIR.glob("*.ogg"))
+    if not paths:
+        print("drascula-music not installed: no estimate table")
+        return
+    errors, item1_misses = [], 0
+    print(f"{'track':<14}" + "".join(f"{name:>18}" for name in PRESETS))
+    print(f"{'':<14}" + "".join(f"{'est → measured':>18}" for _ in PRESETS))
+    for path in paths:
+        info = probe(path)
+        audio = read_frames(
+            path, 0, min(info.total_frames, int(ESTIMATE_EXCERPT_S * info.sample_rate_hz))
+        )
+        values = plan_inputs(audio, info.sample_rate_hz)
+        cells = []
+        for name, preset in PRESETS.items():
+            plan = make_plan(values, name, 1.0)
+            out = chain.render(audio, plan, info.sample_rate_hz)
+            measured = integrated_loudness(out, info.sample_rate_hz)
+            errors.append(measured - plan.output_lufs_estimate)
+            shortfall = preset.target_lufs - measured
+            ok = abs(shortfall) <= 1.0 or (
+                plan.ceiling_limited_db > 0 and abs(plan.ceiling_limited_db - shortfall) <= 0.5
+            )
+            item1_misses += not ok
+            cells.append(f"{plan.output_lufs_estimate:7.2f} → {measured:6.2f}{'' if ok else '*'}")
+        print(f"{path.name:<14}" + "".join(f"{cell:>18}" for cell in cells))
+    size = np.abs(errors)
+    print(
+        f"{len(size)} renders: estimate within ±0.5 LU {int((size <= 0.5).sum())}, within ±1 LU "
+        f"{int((size <= 1.0).sum())}, median |error| {np.median(size):.2f} LU; item 1 met by "
+        f"{len(size) - item1_misses} (* = missed)"
+    )
+
+
+def eq_reference_table() -> None:
+    """Each whole real track's group deviations from the reference and ``adaptive``'s gains."""
+    paths = sorted([*DRASCULA_DIR.glob("*.ogg"), *ASC_DIR.glob("*.mp3")])
+    if not paths:
+        print("drascula-music / asc-music not installed: no EQ reference table")
+        return
+    print(f"{'track':<20}{'deviation (dB, low → high)':<40}correction (dB)")
+    gains = []
+    for path in paths:
+        info = probe(path)
+        values = plan_inputs(read_frames(path, 0, info.total_frames), info.sample_rate_hz)
+        bands = {name: values[name] for name in REFERENCE_BANDS}
+        deviation = reference_deviations_db(bands)
+        gain = correction_gains_db(bands)
+        gains.append(gain)
+        mark = "  at its limit" if at_limit(gain) else ""
+        print(
+            f"{path.name:<20}{' '.join(f'{d:+6.1f}' for d in deviation):<40}"
+            f"{' '.join(f'{g:+6.1f}' for g in gain)}{mark}"
+        )
+    size = np.abs(gains)
+    limited = sum(at_limit(gain) for gain in gains)
+    print(f"median |gain| {np.median(size):.2f} dB; at a limit on {limited} of {len(gains)}")
+
+
 def main() -> None:
+    if "--estimate-only" in sys.argv:
+        estimate_table()
+        return
+    if "--eq-reference" in sys.argv:
+        eq_reference_table()
+        return
     library_table()
     if "--library-only" in sys.argv:
         return

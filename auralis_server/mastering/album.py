@@ -133,7 +133,7 @@ def _chain_loudness_db(
     est_rms = round(values["lufs"], 2) + LUFS_TO_RMS_DB - k_weighting_db(bands)
     over_rms_db = compressor.threshold_dbfs - (est_rms + eq_energy_db)
     return eq_loudness_db + compressor_loudness_change_db(
-        over_rms_db, compressor.ratio, compressor.knee_db
+        over_rms_db, compressor.ratio, compressor.knee_db, round(values["crest_db"], 2)
     )
 
 

@@ -29,12 +29,19 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.signal import sosfreqz
 
 from auralis_server.audio.arrays import Array
 from auralis_server.audio.loudness import k_weighting_sos
 from auralis_server.mastering.auto_preset import resolve_preset
-from auralis_server.mastering.eq import REFERENCE_BANDS, biquad_sos
+from auralis_server.mastering.eq import (
+    EQ_LAYOUT,
+    MODEL_RATE_HZ,
+    REFERENCE_BANDS,
+    biquad_sos,
+    correction_gains_db,
+    model_spectrum,
+    power_response,
+)
 from auralis_server.mastering.level import (
     compressor_loudness_change_db,
     limiter_loudness_loss_db,
@@ -42,7 +49,7 @@ from auralis_server.mastering.level import (
 from shared.lwrp import BLEND_HALF_WIDTH, CREST_THRESHOLD_DB, LOUD_THRESHOLD_LUFS
 from shared.presets import PRESETS
 
-PLAN_VERSION = 2
+PLAN_VERSION = 3
 CEILING_DBTP = -1.0
 CEILING_MARGIN_DB = 0.5
 # Loud tracks keep their crest only if the limiter stays idle, and the peak the plan infers
@@ -55,42 +62,6 @@ LUFS_TO_RMS_DB = -10.0 * math.log10(2.0) + 0.691
 # The most limiter gain reduction the level stage plans on the quiet region's loudest passages.
 QUIET_LIMITING_ALLOWANCE_DB = 2.0
 ESTIMATED_TRANSIENT_RISE_DB = 6.0
-# What `adaptive` corrects toward, fractions of power per fingerprint band, and how far. The
-# measured reference of mastered music (eq.REFERENCE_BANDS, docs/mastering.md) is not used for
-# this yet: correcting toward it moves the EQ further than the level stage's loudness estimate
-# follows within 0.5 LU, so it classifies (`auto`) but does not correct.
-CORRECTION_TARGET_BANDS = {
-    "sub_bass_pct": 0.05,
-    "bass_pct": 0.30,
-    "low_mid_pct": 0.17,
-    "mid_pct": 0.27,
-    "upper_mid_pct": 0.10,
-    "presence_pct": 0.08,
-    "air_pct": 0.03,
-}
-CORRECTION_LIMIT_DB = 4.0
-CORRECTION_STRENGTH = 0.5
-
-# A representative frequency per fingerprint band, where the EQ's effect on it is read
-# (averaging across each band instead was worse on real tracks: their power sits unevenly).
-BAND_CENTRES_HZ = {
-    "sub_bass_pct": 40.0,
-    "bass_pct": 120.0,
-    "low_mid_pct": 350.0,
-    "mid_pct": 1000.0,
-    "upper_mid_pct": 2800.0,
-    "presence_pct": 5700.0,
-    "air_pct": 10000.0,
-}
-_RESPONSE_RATE_HZ = 48000
-# The five EQ bands and the fingerprint bands each one corrects.
-EQ_LAYOUT = (
-    ("low_shelf", 100.0, 0.707, ("sub_bass_pct", "bass_pct")),
-    ("peaking", 350.0, 1.0, ("low_mid_pct",)),
-    ("peaking", 1000.0, 0.9, ("mid_pct",)),
-    ("peaking", 3000.0, 1.0, ("upper_mid_pct",)),
-    ("high_shelf", 8000.0, 0.707, ("presence_pct", "air_pct")),
-)
 
 
 @dataclass(frozen=True)
@@ -187,49 +158,49 @@ def lwrp_weights(lufs: float, crest_db: float) -> dict[str, float]:
     }
 
 
-def _correction_db(bands: dict[str, float], names: tuple[str, ...]) -> float:
-    actual = sum(bands[name] for name in names)
-    reference = sum(CORRECTION_TARGET_BANDS[name] for name in names)
-    if actual <= 0:
-        return 0.0
-    raw = CORRECTION_STRENGTH * 10.0 * math.log10(reference / actual)
-    return max(-CORRECTION_LIMIT_DB, min(CORRECTION_LIMIT_DB, raw))
+_K_WEIGHTS = power_response(list(k_weighting_sos(MODEL_RATE_HZ)))
 
 
-def _power_gains(sections: list[Any], rate_hz: int) -> Array:
-    """|H|² of a cascade at each band's representative frequency (in BAND_CENTRES_HZ order)."""
-    if not sections:
-        return np.ones(len(BAND_CENTRES_HZ))
-    freqs = np.array(list(BAND_CENTRES_HZ.values()))
-    _, response = sosfreqz(np.array(sections), worN=freqs, fs=rate_hz)
-    return np.abs(response) ** 2
-
-
-def _weighted_db(bands: dict[str, float], numerator: Array, denominator: Array) -> float:
-    powers = np.array([bands[name] for name in BAND_CENTRES_HZ])
-    return 10.0 * math.log10(float(powers @ numerator) / float(powers @ denominator))
-
-
-_K_WEIGHTS = _power_gains(list(k_weighting_sos(_RESPONSE_RATE_HZ)), _RESPONSE_RATE_HZ)
+def _weighted_db(spectrum: Array, numerator: Array, denominator: Array) -> float:
+    return 10.0 * math.log10(float(spectrum @ numerator) / float(spectrum @ denominator))
 
 
 def k_weighting_db(bands: dict[str, float]) -> float:
     """How much louder K-weighting reads a track with this band balance than its plain power."""
     if sum(bands.values()) <= 0:
         return 0.0
-    return _weighted_db(bands, _K_WEIGHTS, np.ones_like(_K_WEIGHTS))
+    return _weighted_db(model_spectrum(bands), _K_WEIGHTS, np.ones_like(_K_WEIGHTS))
 
 
 def eq_level_change_db(bands: dict[str, float], eq: tuple[EqBand, ...]) -> tuple[float, float]:
-    """(loudness change in LU, energy change in dB) the EQ makes to a track with this balance."""
+    """(loudness change in LU, energy change in dB) the EQ makes to a track with this balance,
+    read over the track's model spectrum (``eq.model_spectrum``), K-weighted for loudness."""
     if sum(bands.values()) <= 0:
         return 0.0, 0.0
     sections = [
-        biquad_sos(b.kind, b.freq_hz, b.gain_db, b.q, _RESPONSE_RATE_HZ) for b in eq if b.gain_db
+        biquad_sos(b.kind, b.freq_hz, b.gain_db, b.q, MODEL_RATE_HZ) for b in eq if b.gain_db
     ]
-    gains = _power_gains(sections, _RESPONSE_RATE_HZ)
-    loudness = _weighted_db(bands, _K_WEIGHTS * gains, _K_WEIGHTS)
-    return loudness, _weighted_db(bands, gains, np.ones_like(gains))
+    gains = power_response(sections)
+    spectrum = model_spectrum(bands)
+    loudness = _weighted_db(spectrum, _K_WEIGHTS * gains, _K_WEIGHTS)
+    return loudness, _weighted_db(spectrum, gains, np.ones_like(gains))
+
+
+def eq_peak_change_db(bands: dict[str, float], eq: tuple[EqBand, ...]) -> float:
+    """How far the EQ moves a track's peaks (dB): its amplitude-weighted mean gain over the
+    model spectrum. A peak is where components add in phase, so amplitudes, not powers, say
+    how much each part of the spectrum contributes; cutting a dominant bass moves the energy
+    far more than the peaks. On 43 tracks × 3 presets (EQ alone) the energy change put the
+    peaks 0.27 dB low at the median and up to 10 dB low on clipped masters; this, 0.02 dB
+    and 8 dB low, 1.8 dB high at worst."""
+    if sum(bands.values()) <= 0:
+        return 0.0
+    sections = [
+        biquad_sos(b.kind, b.freq_hz, b.gain_db, b.q, MODEL_RATE_HZ) for b in eq if b.gain_db
+    ]
+    amplitudes = np.sqrt(model_spectrum(bands))
+    gains = np.sqrt(power_response(sections))
+    return 20.0 * math.log10(float(amplitudes @ gains) / amplitudes.sum())
 
 
 @dataclass(frozen=True)
@@ -246,7 +217,7 @@ def _level_stage(
     crest_db: float,
     est_rms: float,
     chain_loudness_db: float,
-    eq_energy_db: float,
+    eq_peak_db: float,
     expander: Expander | None,
     weights: dict[str, float],
     target_lufs: float,
@@ -261,7 +232,7 @@ def _level_stage(
     transient_rise = (
         min(expander.max_db, expander.amount * ESTIMATED_TRANSIENT_RISE_DB) if expander else 0.0
     )
-    peak_out = est_rms + crest_db + eq_energy_db + transient_rise + makeup + trim
+    peak_out = est_rms + crest_db + eq_peak_db + transient_rise + makeup + trim
     # The limiter aims at the ceiling less its margin; loud masters keep more headroom still.
     aim = CEILING_DBTP - CEILING_MARGIN_DB - LOUD_CEILING_MARGIN_DB * loud
     allowance = intensity * QUIET_LIMITING_ALLOWANCE_DB * weights["quiet"]
@@ -295,11 +266,14 @@ def make_plan(
     weights = lwrp_weights(lufs, crest)
     w_comp, w_dyn, w_quiet = weights["compressed_loud"], weights["dynamic_loud"], weights["quiet"]
 
-    # dynamic-loud tracks get the preset's own EQ only, no adaptive correction
+    # the correction toward the measured reference, and the preset's tilt relative to it;
+    # dynamic-loud tracks get the preset's own tilt only
     correction_weight = 1.0 - w_dyn
     full_eq = tuple(
-        EqBand(kind, freq, tilt + correction_weight * _correction_db(bands, names), q)
-        for (kind, freq, q, names), tilt in zip(EQ_LAYOUT, preset.eq_tilt_db, strict=True)
+        EqBand(kind, freq, tilt + correction_weight * correction, q)
+        for (kind, freq, q, _), tilt, correction in zip(
+            EQ_LAYOUT, preset.eq_tilt_db, correction_gains_db(bands), strict=True
+        )
     )
     eq = tuple(EqBand(b.kind, b.freq_hz, _r(intensity * b.gain_db), b.q) for b in full_eq)
     est_rms = lufs + LUFS_TO_RMS_DB - k_weighting_db(bands)
@@ -317,13 +291,17 @@ def make_plan(
     eq_loudness, eq_energy = eq_level_change_db(bands, eq)
     dynamics_loudness = (
         compressor_loudness_change_db(
-            compressor.threshold_dbfs - (est_rms + eq_energy), compressor.ratio, compressor.knee_db
+            compressor.threshold_dbfs - (est_rms + eq_energy),
+            compressor.ratio,
+            compressor.knee_db,
+            crest,
         )
         if compressor is not None
         else 0.0
     )
     level = _level_stage(
-        lufs, crest, est_rms, eq_loudness + dynamics_loudness, eq_energy, expander, weights,
+        lufs, crest, est_rms, eq_loudness + dynamics_loudness, eq_peak_change_db(bands, eq),
+        expander, weights,
         target, intensity,
     )  # fmt: skip
     region = max(weights, key=lambda name: weights[name])

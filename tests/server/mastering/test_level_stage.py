@@ -110,8 +110,12 @@ def test_a_compressed_loud_master_is_turned_down_never_up_nor_made_denser(name: 
 
 def test_a_loud_master_under_a_quieter_target_is_turned_down() -> None:
     """The old stage only raised: a −13 LUFS track played at −13 under `gentle` (−16)."""
-    plan, out, rate = _render("moderate", "gentle")
-    assert plan.gain_db < 0
+    audio, rate, _ = _track("moderate")
+    plan, out, _ = _render("moderate", "gentle")
+    # the EQ's correction may take some of the way (this synthetic mix is bass-heavy), so the
+    # level stage's own gain can be either sign: what is heard is turned down
+    assert plan.output_lufs_estimate < plan.input_lufs - 2.0
+    assert loudness_lufs(out, rate) < loudness_lufs(audio, rate) - 2.0
     assert abs(loudness_lufs(out, rate) - PRESETS["gentle"].target_lufs) <= TARGET_TOLERANCE_LU
 
 

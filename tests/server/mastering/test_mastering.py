@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
@@ -219,7 +220,16 @@ def test_presets_move_the_sound_the_way_their_names_say() -> None:
     assert out["warm"]["bass_pct"] > out["adaptive"]["bass_pct"]
     bright_top = out["bright"]["presence_pct"] + out["bright"]["air_pct"]
     assert bright_top > out["adaptive"]["presence_pct"] + out["adaptive"]["air_pct"]
-    assert out["gentle"]["crest_db"] > out["punchy"]["crest_db"]
+    # the dynamics themselves: the level stage may lean on the same 2 dB of limiting for both
+    dynamics = {
+        name: _measure(
+            chain.render(
+                audio, dataclasses.replace(make_plan(inputs, name, 1.0), limiter=None), RATE
+            )
+        )
+        for name in ("gentle", "punchy")
+    }
+    assert dynamics["gentle"]["crest_db"] > dynamics["punchy"]["crest_db"]
 
 
 def test_intensity_scales_parameters_not_a_wet_dry_mix() -> None:
