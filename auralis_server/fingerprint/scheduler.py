@@ -303,8 +303,9 @@ class FingerprintQueue:
         return self._remote_threads
 
     def _compute_remote(self, path: str) -> tuple[Any, ...]:
-        """(values, seconds, source[, histogram]): the remote leaves the block-loudness
-        histogram to the first album play (``streaming.album_source``)."""
+        """(values, seconds, source[, histogram, true peak]): the remote leaves the
+        block-loudness histogram to the first album play (``streaming.album_source``), and
+        measures no true peak."""
         assert self._remote is not None
         started = time.perf_counter()
         try:
@@ -321,8 +322,9 @@ class FingerprintQueue:
             values, seconds = result[0], result[1]
             source = result[2] if len(result) > 2 else "python"
             histogram = result[3] if len(result) > 3 else None
+            true_peak = result[4] if len(result) > 4 else None
             log.info("track %d fingerprinted by %s in %.2f s", claim.track_id, source, seconds)
-            self._store(claim, path, values, source, histogram)
+            self._store(claim, path, values, source, histogram, true_peak)
         except (AudioReadError, FingerprintError) as exc:
             self._fail(claim.track_id, str(exc))
         except Exception as exc:
@@ -339,12 +341,13 @@ class FingerprintQueue:
         values: dict[str, float],
         source: str,
         histogram: bytes | None = None,
+        true_peak: float | None = None,
     ) -> None:
         track_id = claim.track_id
 
         def save() -> None:
             try:
-                fingerprint_store.save(track_id, values, source, histogram)
+                fingerprint_store.save(track_id, values, source, histogram, true_peak)
             except DATABASE_UNAVAILABLE:
                 raise
             except Exception as exc:

@@ -33,10 +33,14 @@ def current_values(track_id: int) -> dict[str, float] | None:
 
 
 def save(
-    track_id: int, values: dict[str, float], source: str, histogram: bytes | None = None
+    track_id: int,
+    values: dict[str, float],
+    source: str,
+    histogram: bytes | None = None,
+    true_peak: float | None = None,
 ) -> None:
     """Store the vector (replacing any older one) and mark the track complete; ``histogram``
-    is the packed block-loudness histogram when the job measured one."""
+    (packed block-loudness counts) and ``true_peak`` (linear) when the job measured them."""
     bad = [name for name, value in values.items() if not math.isfinite(value)]
     if bad:
         raise ValueError(f"refusing to store non-finite fingerprint values: {', '.join(bad)}")
@@ -52,6 +56,7 @@ def save(
             sha256=hashlib.sha256(vector).hexdigest(),
             computed_at=now,
             loudness_histogram=histogram,
+            true_peak=true_peak if true_peak is not None and math.isfinite(true_peak) else None,
         ).execute()
         Track.update(
             fingerprint_status="complete", fingerprint_computed_at=now, fingerprint_error=None
@@ -93,6 +98,14 @@ def current_rows(track_ids: list[int]) -> dict[int, tuple[dict[str, float], byte
         )
         for row in rows
     }
+
+
+def true_peaks(track_ids: list[int]) -> dict[int, float]:
+    """The stored true peaks (linear) of those tracks that have one, in one query."""
+    rows = Fingerprint.select(Fingerprint.track, Fingerprint.true_peak).where(
+        Fingerprint.track.in_(track_ids) & Fingerprint.true_peak.is_null(False)
+    )
+    return {track_id: float(peak) for track_id, peak in rows.tuples()}
 
 
 def save_loudness_histogram(track_id: int, histogram: bytes) -> None:

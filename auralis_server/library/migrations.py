@@ -195,12 +195,19 @@ def _add_fingerprint_jobs(migrator: SchemaMigrator) -> None:
     FingerprintJob.create_table(safe=False)
 
 
+def _add_true_peak(migrator: SchemaMigrator) -> None:
+    """Version 7: ``fingerprint.true_peak``, each track's largest true peak (linear) for the
+    ReplayGain peaks Subsonic clients read; NULL for the fingerprints stored before it."""
+    migrator.migrate(migrator.add_column("fingerprint", "true_peak", peewee.FloatField(null=True)))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "folded search text of every track", _add_search_column),
     Migration(3, "play counts, play state and playlists", _add_plays_and_playlists),
     Migration(4, "stars and ratings", _add_stars_and_ratings),
     Migration(5, "block-loudness histograms for album loudness", _add_loudness_histogram),
     Migration(6, "fingerprint jobs claimed with a lease", _add_fingerprint_jobs),
+    Migration(7, "true peaks for ReplayGain", _add_true_peak),
 )
 """Every step after 0.1.0's schema, in order."""
 

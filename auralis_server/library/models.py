@@ -86,6 +86,10 @@ class Fingerprint(BaseModel):
     # until measured: the Python job stores it, other sources leave it to the first album play
     # (schema v5).
     loudness_histogram = peewee.BlobField(null=True)
+    # The largest true peak of the track (linear, 1.0 = full scale; 4x oversampled,
+    # mastering.true_peak), for Subsonic's ReplayGain peaks; NULL until measured: the Python
+    # job stores it, other sources leave it out (schema v7).
+    true_peak = peewee.FloatField(null=True)
 
 
 class FingerprintJob(BaseModel):

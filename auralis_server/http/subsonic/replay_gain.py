@@ -1,12 +1,13 @@
-"""ReplayGain 2 values of songs from our own BS.1770 measurements, reference −18 LUFS.
+"""ReplayGain 2 values of songs from our own BS.1770 and true-peak measurements, reference
+−18 LUFS.
 
 ``trackGain`` is −18 − the fingerprint's integrated loudness. ``albumGain`` is −18 − the
 album loudness that album mode masters to (``mastering.album.album_loudness``: every 400 ms
-block of every track of the album, from the stored block histograms). Only what is stored
-is used — no request reads audio — so an album with a track not yet measured (no fingerprint
-of the current version, or no histogram yet) has no ``albumGain`` until it is. ``trackPeak``
-and ``albumPeak`` are left out: the fingerprint stores a sample-peak crest, not a true peak,
-and measuring one here would read every listed track's audio on each request.
+block of every track of the album, from the stored block histograms). ``trackPeak`` is the
+track's stored true peak (linear, 4× oversampled), ``albumPeak`` the largest of its album's.
+Only what is stored is used — no request reads audio — so an album with a track not yet
+measured (no fingerprint of the current version, no histogram or no true peak yet) has no
+album value until it is.
 """
 
 from __future__ import annotations
@@ -27,22 +28,24 @@ _BATCH = 500  # ids per IN (…) query, under every database's parameter limit
 
 @dataclass(frozen=True)
 class Loudness:
-    """What the songs of one answer need: loudness by track id and by album name."""
+    """What the songs of one answer need, by track id and by album name."""
 
     track_lufs: dict[int, float]
     album_lufs: dict[str, float]
+    track_peak: dict[int, float]
+    album_peak: dict[str, float]
 
     def of(self, track: Track) -> dict[str, float]:
-        """The song's ``replayGain``: the gains known, nothing else (OpenSubsonic leaves out
+        """The song's ``replayGain``: the values known, nothing else (OpenSubsonic leaves out
         what is not present, and keeps the element)."""
-        gains: dict[str, float] = {}
-        track_gain = _gain_db(self.track_lufs.get(track.id))
-        if track_gain is not None:
-            gains["trackGain"] = track_gain
-        album_gain = _gain_db(self.album_lufs.get(track.album)) if track.album else None
-        if album_gain is not None:
-            gains["albumGain"] = album_gain
-        return gains
+        album = track.album or None
+        found = {
+            "trackGain": _gain_db(self.track_lufs.get(track.id)),
+            "albumGain": _gain_db(self.album_lufs.get(album)) if album else None,
+            "trackPeak": _peak(self.track_peak.get(track.id)),
+            "albumPeak": _peak(self.album_peak.get(album)) if album else None,
+        }
+        return {name: value for name, value in found.items() if value is not None}
 
 
 def _gain_db(lufs: float | None) -> float | None:
@@ -51,12 +54,18 @@ def _gain_db(lufs: float | None) -> float | None:
     return round(REFERENCE_LUFS - lufs, 2)
 
 
-def _batches(values: Sequence[int]) -> Iterable[Sequence[int]]:
-    return (values[start : start + _BATCH] for start in range(0, len(values), _BATCH))
+def _peak(linear: float | None) -> float | None:
+    if linear is None or not math.isfinite(linear) or linear < 0:
+        return None
+    return round(linear, 6)
 
 
-def measured(tracks: Sequence[Track]) -> Loudness:
-    """The stored loudness of the tracks and of their albums, in a few queries."""
+def _batches(values: Sequence[int]) -> Iterable[list[int]]:
+    return (list(values[start : start + _BATCH]) for start in range(0, len(values), _BATCH))
+
+
+def _album_members(tracks: Sequence[Track]) -> dict[str, list[int]]:
+    """The track ids of every album the tracks belong to (the key album mode groups by)."""
     albums = sorted({track.album for track in tracks if track.album})
     members: dict[str, list[int]] = {name: [] for name in albums}
     for start in range(0, len(albums), _BATCH):
@@ -65,16 +74,28 @@ def measured(tracks: Sequence[Track]) -> Loudness:
         )
         for track_id, album in query.tuples():
             members[album].append(track_id)
+    return members
+
+
+def measured(tracks: Sequence[Track]) -> Loudness:
+    """The stored loudness and peaks of the tracks and of their albums, in a few queries."""
+    members = _album_members(tracks)
+    member_ids = sorted({track_id for ids in members.values() for track_id in ids})
     rows: dict[int, tuple[dict[str, float], bytes | None]] = {}
-    for batch in _batches(sorted({i for ids in members.values() for i in ids})):
-        rows.update(fingerprint_store.current_rows(list(batch)))
-    track_lufs = catalog.integrated_lufs([track.id for track in tracks])
-    album_lufs = {}
+    peaks: dict[int, float] = {}
+    for batch in _batches(member_ids):
+        rows.update(fingerprint_store.current_rows(batch))
+    for batch in _batches(sorted({track.id for track in tracks} | set(member_ids))):
+        peaks.update(fingerprint_store.true_peaks(batch))
+    album_lufs, album_peak = {}, {}
     for name, track_ids in members.items():
         lufs = _album_lufs([rows.get(track_id) for track_id in track_ids])
         if lufs is not None:
             album_lufs[name] = lufs
-    return Loudness(track_lufs, album_lufs)
+        if track_ids and all(track_id in peaks for track_id in track_ids):
+            album_peak[name] = max(peaks[track_id] for track_id in track_ids)
+    track_lufs = catalog.integrated_lufs([track.id for track in tracks])
+    return Loudness(track_lufs, album_lufs, peaks, album_peak)
 
 
 def _album_lufs(rows: list[tuple[dict[str, float], bytes | None] | None]) -> float | None:

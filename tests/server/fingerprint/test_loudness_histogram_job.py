@@ -1,5 +1,5 @@
-"""The background job's Python path stores each track's block-loudness histogram with its
-fingerprint, so album loudness is combined without reading the audio again."""
+"""The background job's Python path stores each track's block-loudness histogram and true
+peak with its fingerprint, so album loudness and ReplayGain peaks need no second reading."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from auralis_server.audio.loudness import (
     unpack_histogram,
 )
 from auralis_server.library.models import Fingerprint, Track
+from auralis_server.mastering.true_peak import true_peak_envelope
 from tests.server.fingerprint.test_scheduler import make_queue, music  # noqa: F401  (fixtures)
 
 
@@ -35,3 +36,5 @@ def test_the_python_job_stores_the_histogram_of_the_track(
         assert histogram_loudness(counts) == pytest.approx(
             integrated_loudness(samples, rate), abs=0.05
         )
+        # the oversampled peak of every frame, without the job's shortcut (``floor``)
+        assert row.true_peak == pytest.approx(float(true_peak_envelope(samples).max()), rel=1e-6)

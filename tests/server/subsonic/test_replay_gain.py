@@ -1,7 +1,8 @@
 """``replayGain`` of tracks measured by the real fingerprint job: ``trackGain`` against our
 BS.1770 meter on the decoded file (the issue's definition), against pyloudnorm and against a
 known signal (EBU Tech 3341: a 1 kHz stereo sine at −23 dBFS reads −23 LUFS); ``albumGain``
-against a model of album loudness over all the album's blocks."""
+against a model of album loudness over all the album's blocks; the peaks against an ideal
+(FFT) 4× interpolation and the sine's amplitude."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ BLOCK_S, HOP_S = 0.4, 0.1
 REFERENCE_LUFS = -18.0
 TOLERANCE_DB = 0.05  # issue 15; the album's histograms count blocks in 0.1 LU bins
 METER_TOLERANCE_DB = 0.1  # EBU Tech 3341's tolerance: two BS.1770 meters agree within it
+PEAK_TOLERANCE_DB = 0.1  # a 4x FIR interpolator against the ideal one
+OVERSAMPLING = 4
 NOISE_BAND_HZ = 20000.0  # music's band: true-peak interpolators are exact only below it
 SINE_DBFS = -23.0
 SINE_NAME = "Levels/sine.flac"
@@ -120,6 +123,18 @@ def _album_lufs(tracks: list[np.ndarray]) -> float:
     return float(10.0 * np.log10((blocks * energies).sum() / blocks.sum()))
 
 
+def _ideal_true_peak(samples: np.ndarray) -> float:
+    """The largest |value| of the 4x band-limited interpolation (FFT), silence on both sides
+    (as a player starts and ends the track)."""
+    padded = np.pad(samples, ((1024, 1024), (0, 0)))
+    upsampled = scipy.signal.resample(padded, len(padded) * OVERSAMPLING, axis=0)
+    return float(np.abs(upsampled).max())
+
+
+def _db(ratio: float) -> float:
+    return float(20.0 * np.log10(ratio))
+
+
 def _album_members(album: str) -> list[str]:
     return [name for name, (tag, _, _) in FILES.items() if tag == album]
 
@@ -153,3 +168,17 @@ def test_no_album_gain_until_every_track_of_the_album_is_measured(library: Libra
         assert "albumGain" not in gains and "trackGain" in gains
     Fingerprint.delete().where(Fingerprint.track == unmeasured).execute()
     assert library.replay_gain("Levels/1.flac") == {}  # the element stays, empty
+
+
+def test_peaks_are_true_peaks_and_the_album_peak_the_largest(library: Library) -> None:
+    peaks = {}
+    for name, samples in library.samples.items():
+        peaks[name] = library.replay_gain(name)["trackPeak"]
+        assert abs(_db(peaks[name] / _ideal_true_peak(samples))) < PEAK_TOLERANCE_DB, name
+        assert peaks[name] >= np.abs(samples).max()  # never under the sample peak
+    sine_amplitude = 10.0 ** (SINE_DBFS / 20.0)
+    assert abs(_db(peaks[SINE_NAME] / sine_amplitude)) < 0.01
+    members = _album_members("Levels")
+    album_peaks = {library.replay_gain(name)["albumPeak"] for name in members}
+    assert album_peaks == {max(peaks[name] for name in members)}
+    assert "albumPeak" not in library.replay_gain("Loose/single.flac")
