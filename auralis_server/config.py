@@ -49,6 +49,8 @@ class Settings:
     insecure_no_token: bool = False
     chunk_seconds: float = 10.0
     fingerprint_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    # Chunk renders: worker processes, one per core; 0 renders on threads of the server.
+    render_processes: int = field(default_factory=lambda: os.cpu_count() or 1)
     scan_on_start: bool = True
     chunk_cache_memory_mb: int = 256
     chunk_cache_disk_mb: int = 2048
@@ -114,6 +116,7 @@ _NUMBER_BOUNDS: dict[str, tuple[type[int] | type[float], float, float]] = {
     "chunk_cache_memory_mb": (int, 0, math.inf),
     "chunk_cache_disk_mb": (int, 0, math.inf),
     "fingerprint_workers": (int, 0, 256),
+    "render_processes": (int, 0, 256),
     "chunk_seconds": (float, 1.0, 60.0),
     "fingerprint_lease_s": (float, 3.0, 3600.0),
 }
@@ -167,6 +170,7 @@ ENV_VARS: dict[str, str] = {  # variable -> setting
     "AURALIS_INSECURE_NO_TOKEN": "insecure_no_token",
     "AURALIS_CHUNK_SECONDS": "chunk_seconds",
     "AURALIS_FINGERPRINT_WORKERS": "fingerprint_workers",
+    "AURALIS_RENDER_PROCESSES": "render_processes",
     "AURALIS_CHUNK_CACHE_MEMORY_MB": "chunk_cache_memory_mb",
     "AURALIS_CHUNK_CACHE_DISK_MB": "chunk_cache_disk_mb",
     "AURALIS_SCAN_ON_START": "scan_on_start",

@@ -80,6 +80,7 @@ def settings_for(tmp_path: Path) -> Callable[..., Settings]:
             scan_on_start=False,
             fingerprint_workers=0,  # tests that want background extraction turn it on
             fingerprint_servers="none",  # the Rust server only where a test asks for it
+            render_processes=0,  # renders on threads; `serve` processes use worker processes
         )
         return replace(base, **changes)  # type: ignore[arg-type]
 

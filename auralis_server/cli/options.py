@@ -89,6 +89,14 @@ _SETTING_FLAGS: dict[str, tuple[str, dict[str, Any]]] = {
             "help": "fingerprint worker processes (default: one per core)",
         },
     ),
+    "render_processes": (
+        "--render-processes",
+        {
+            "type": int,
+            "metavar": "N",
+            "help": "chunk render worker processes (default: one per core; 0: threads)",
+        },
+    ),
     "fingerprint_servers": (
         "--fingerprint-servers",
         {

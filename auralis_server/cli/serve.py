@@ -38,6 +38,7 @@ SETTINGS = (
     "chunk_cache_memory_mb",
     "chunk_cache_disk_mb",
     "fingerprint_workers",
+    "render_processes",
     "fingerprint_servers",
     "subsonic_user",
     "subsonic_password",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
+import os
 from collections.abc import AsyncIterator
 
 import peewee
@@ -50,6 +51,7 @@ from auralis_server.library.errors import (
 from auralis_server.library.scan_jobs import ScanJobs
 from auralis_server.services import build_services
 from auralis_server.streaming.chunk_cache import ChunkCache
+from auralis_server.streaming.render_pool import DeadlinePool
 from auralis_server.streaming.renderer import ChunkRenderer, MasteringRenderer
 
 log = logging.getLogger("auralis")
@@ -162,12 +164,19 @@ def create_app(settings: Settings, *, renderer: ChunkRenderer | None = None) -> 
             settings.cache_dir / "chunks",
             settings.chunk_cache_disk_mb * 2**20,
         ),
+        renders=(
+            DeadlinePool.for_machine(settings.render_processes)
+            if renderer is None
+            # A test's renderer stands in for the mastering stage here: on threads.
+            else DeadlinePool(settings.render_processes or os.cpu_count() or 1, processes=False)
+        ),
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         return_big_buffers_to_the_system()
         services.start(background_fingerprints=settings.fingerprint_workers > 0)
+        state.renders.warm()
         if settings.scan_on_start:
             state.scans.start()
         try:
@@ -175,6 +184,7 @@ def create_app(settings: Settings, *, renderer: ChunkRenderer | None = None) -> 
         finally:
             state.scans.stop()
             services.stop()
+            state.renders.close()
             state.cache.close()
 
     app = Starlette(

@@ -339,11 +339,12 @@ _OPERATIONS: dict[tuple[str, str], Operation] = {
         track_path=True,
     ),
     ("/api/tracks/{track_id}/stream", "get"): Operation(
-        "The mastered chunk stream (shared/WIRE.md); a chunks range answers 206",
+        "The mastered chunk stream (shared/WIRE.md); a chunks range answers 206; read-ahead "
+        "(HEAD, or Priority u=4..7) answers 503 with Retry-After while renders due now wait",
         "application/vnd.auralis.chunks",
         query={**_RENDER, "format": STRING, "chunks": STRING},
         extra_ok=(206,),
-        errors=(400, 416, 422),
+        errors=(400, 416, 422, 503),
         track_path=True,
         streaming=True,
     ),

@@ -13,6 +13,7 @@ from auralis_server.fingerprint.scheduler import FingerprintQueue
 from auralis_server.library.scan_jobs import ScanJobs
 from auralis_server.streaming.chunk_cache import ChunkCache
 from auralis_server.streaming.plan_source import PlanSource
+from auralis_server.streaming.render_pool import DeadlinePool
 from auralis_server.streaming.renderer import ChunkRenderer
 
 
@@ -26,6 +27,7 @@ class AppState:
     rust: RustBackend
     plans: PlanSource
     cache: ChunkCache
+    renders: DeadlinePool  # every chunk render, earliest deadline first
 
 
 def state_of(request: Request) -> AppState:

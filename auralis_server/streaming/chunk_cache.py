@@ -14,7 +14,7 @@ import asyncio
 import hashlib
 import logging
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -128,13 +128,13 @@ class ChunkCache:
         self._inflight: dict[str, _Fill] = {}
         self.renders = 0
 
-    async def get_or_render(self, key: str, render: Callable[[], bytes]) -> bytes:
-        """The cached bytes, or ``render()`` run once (in a thread) however many ask at once.
+    async def get_or_render(self, key: str, render: Callable[[], Awaitable[bytes]]) -> bytes:
+        """The cached bytes, or ``render()`` awaited once however many ask at once.
 
         The fill runs as its own task, so a client that hangs up does not cancel a render
         another client is waiting for; when the last one waiting has gone, the fill is
-        cancelled: a render nobody waits for is not started (one already running in its
-        thread finishes, unused). Without that, each client hanging up mid-stream set off a
+        cancelled: a render nobody waits for is not started (one already running on a worker
+        finishes, unused). Without that, each client hanging up mid-stream set off a
         render of its next chunk for nobody.
         """
         cached = self.memory.get(key)
@@ -160,11 +160,11 @@ class ChunkCache:
         if task.done() and not task.cancelled():
             task.exception()  # mark it retrieved even if every waiter has gone
 
-    async def _fill(self, key: str, render: Callable[[], bytes]) -> bytes:
+    async def _fill(self, key: str, render: Callable[[], Awaitable[bytes]]) -> bytes:
         data = await asyncio.to_thread(self.disk.get, key)
         if data is None:
             self.renders += 1
-            data = await asyncio.to_thread(render)
+            data = await render()
             await asyncio.to_thread(self.disk.put, key, data)
         self.memory.put(key, data)
         return data

@@ -8,10 +8,12 @@ knows about requests or responses, so another front end could serve the same byt
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import logging
 import os
-from collections.abc import AsyncIterator, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 
 import soundfile
@@ -22,8 +24,10 @@ from auralis_server.fingerprint.dsp.analysis import (
     ALGORITHM_VERSION as FINGERPRINT_ALGORITHM_VERSION,
 )
 from auralis_server.streaming.chunk_cache import ChunkCache, cache_key
-from auralis_server.streaming.renderer import ChunkRenderer, RenderSettings
-from shared.wire import SampleFormat, encode_flac, encode_frame
+from auralis_server.streaming.render_pool import DeadlinePool
+from auralis_server.streaming.renderer import ChunkRender, ChunkRenderer, RenderSettings
+from shared.geometry import ChunkGeometry
+from shared.wire import SampleFormat, Samples, encode_flac, encode_frame
 
 log = logging.getLogger("auralis.stream")
 
@@ -45,9 +49,31 @@ def file_signature(path: os.PathLike[str] | str) -> tuple[int, int]:
     return (stat.st_size, stat.st_mtime_ns)
 
 
+def _frame_bytes(
+    samples: Samples, index: int, geometry: ChunkGeometry, sample_format: SampleFormat
+) -> bytes:
+    """Chunk ``index``'s samples as one wire frame (shared/WIRE.md)."""
+    return encode_frame(
+        samples,
+        chunk_index=index,
+        chunk_count=geometry.chunk_count,
+        sample_rate_hz=geometry.sample_rate_hz,
+        core_frames=geometry.core_frames(index),
+        sample_format=sample_format,
+    )
+
+
+def render_frame(
+    job: ChunkRender, index: int, geometry: ChunkGeometry, sample_format: SampleFormat
+) -> bytes:
+    """Render and encode in one go: what a worker process runs (the bytes cross back once)."""
+    return _frame_bytes(job(), index, geometry, sample_format)
+
+
 @dataclass(frozen=True)
 class FrameSource:
-    """What every frame of one stream request shares: where it comes from, how it sounds.
+    """What every frame of one stream request shares: where it comes from, how it sounds, and
+    the pool that renders it (None: a thread each, in no order).
 
     ``baseline`` is the file's signature when the source was made: a chunk rendered after the
     file has changed would not belong with the ones before it.
@@ -58,6 +84,7 @@ class FrameSource:
     audio: TrackAudio
     settings: RenderSettings
     sample_format: SampleFormat
+    pool: DeadlinePool | None = None
     baseline: tuple[int, int] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -69,18 +96,29 @@ class FrameSource:
         The file's signature is checked before and after the read, so samples of a file
         changed since the stream began never go out (nor into the cache under the old key).
         """
-        audio, geometry = self.audio, self.audio.geometry
         self._require_unchanged()
-        samples = self.renderer.render(audio, index, self.settings)
+        samples = self.renderer.render(self.audio, index, self.settings)
         self._require_unchanged()
-        return encode_frame(
-            samples,
-            chunk_index=index,
-            chunk_count=geometry.chunk_count,
-            sample_rate_hz=geometry.sample_rate_hz,
-            core_frames=geometry.core_frames(index),
-            sample_format=self.sample_format,
-        )
+        return _frame_bytes(samples, index, self.audio.geometry, self.sample_format)
+
+    def _job(self, index: int) -> ChunkRender:
+        self._require_unchanged()
+        return self.renderer.job(self.audio, index, self.settings)
+
+    async def _render(self, index: int, deadline: float) -> bytes:
+        """Chunk ``index``'s frame, rendered once the pool has nothing due earlier."""
+        pool = self.pool
+        if pool is None:
+            return await asyncio.to_thread(self.encode, index)
+        if not pool.processes:
+            return await pool.run(functools.partial(self.encode, index), deadline)
+        # The plan is looked up here (the database is this process's); the rest is a job.
+        job = await asyncio.to_thread(self._job, index)
+        geometry = self.audio.geometry
+        work = functools.partial(render_frame, job, index, geometry, self.sample_format)
+        data = await pool.run(work, deadline)
+        self._require_unchanged()
+        return data
 
     def _require_unchanged(self) -> None:
         if file_signature(self.audio.path) != self.baseline:
@@ -101,9 +139,19 @@ class FrameSource:
             self.sample_format.name,
         )
 
-    async def frame(self, index: int, identity: str) -> bytes:
-        """One frame, from the chunk cache or rendered once for everyone asking."""
-        return await self.cache.get_or_render(self.key(index, identity), lambda: self.encode(index))
+    async def frame(self, index: int, identity: str, deadline: float) -> bytes:
+        """One frame, from the chunk cache or rendered once for everyone asking, by
+        ``deadline`` (``time.monotonic()``: when its listener will need it)."""
+        key = self.key(index, identity)
+        return await self.cache.get_or_render(key, lambda: self._render(index, deadline))
+
+    def _deadlines(self, indices: Sequence[int]) -> Callable[[int], float]:
+        """When each frame of a request is needed: the first now (a listener waits to start),
+        each later one a chunk's duration after the one before, as a listener playing in real
+        time from the first frame needs them. A start so goes before others' read-ahead."""
+        asked, first = time.monotonic(), indices[0]
+        chunk_s = self.audio.geometry.chunk_seconds
+        return lambda index: asked + (index - first) * chunk_s
 
     async def open(self, indices: Sequence[int]) -> AsyncIterator[bytes]:
         """The frames of ``indices``, in order; the plan and first frame are made before this
@@ -114,15 +162,16 @@ class FrameSource:
         Content-Range is how clients see it. Frames are made as the consumer asks, one at a
         time: a slow reader does not make the server render ahead.
         """
+        due = self._deadlines(indices)
         identity = await asyncio.to_thread(self.renderer.describe, self.audio, self.settings)
-        first = await self.frame(indices[0], identity)
+        first = await self.frame(indices[0], identity, due(indices[0]))
 
         async def frames(frame: bytes) -> AsyncIterator[bytes]:
             yield frame
             del frame  # while the next one renders, this holds no frame at all
             for index in indices[1:]:
                 try:
-                    frame = await self.frame(index, identity)
+                    frame = await self.frame(index, identity, due(index))
                 except AudioReadError as exc:
                     self._ended_early(index, exc)
                     return
@@ -141,14 +190,15 @@ class FrameSource:
         memory for an hour, copied. In pieces that buffer holds one piece, and the frame
         itself is read from the cache as it goes (``ChunkCache.pieces``), not kept.
         """
+        due = self._deadlines(indices)
         identity = await asyncio.to_thread(self.renderer.describe, self.audio, self.settings)
-        first = await self.frame(indices[0], identity)
+        first = await self.frame(indices[0], identity, due(indices[0]))
 
         async def pieces(frame: bytes) -> AsyncIterator[bytes]:
             for position, index in enumerate(indices):
                 if position:
                     try:
-                        frame = await self.frame(index, identity)
+                        frame = await self.frame(index, identity, due(index))
                     except AudioReadError as exc:
                         self._ended_early(index, exc)
                         return

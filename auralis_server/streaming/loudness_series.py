@@ -97,4 +97,5 @@ async def series_json(
         series = measure(renderer, audio, settings, render)
         return json.dumps(series.as_dict(), separators=(",", ":")).encode()
 
-    return await cache.get_or_render(series_key(audio, settings, render), compute)
+    key = series_key(audio, settings, render)
+    return await cache.get_or_render(key, lambda: asyncio.to_thread(compute))

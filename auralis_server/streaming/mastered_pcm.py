@@ -13,15 +13,20 @@ from collections.abc import AsyncIterator
 from auralis_server.audio.track import TrackAudio
 from auralis_server.streaming.chunk_cache import ChunkCache
 from auralis_server.streaming.frames import FrameSource
+from auralis_server.streaming.render_pool import DeadlinePool
 from auralis_server.streaming.renderer import ChunkRenderer, RenderSettings
 from shared.wire import SampleFormat, Samples, decode_frame
 
 
 def pcm_source(
-    cache: ChunkCache, renderer: ChunkRenderer, audio: TrackAudio, settings: RenderSettings
+    cache: ChunkCache,
+    renderer: ChunkRenderer,
+    audio: TrackAudio,
+    settings: RenderSettings,
+    pool: DeadlinePool | None = None,
 ) -> FrameSource:
     """Float frames: lossless, and the same cache entries the default chunk stream uses."""
-    return FrameSource(cache, renderer, audio, settings, SampleFormat.f32)
+    return FrameSource(cache, renderer, audio, settings, SampleFormat.f32, pool)
 
 
 async def open_cores(

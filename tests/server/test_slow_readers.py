@@ -187,9 +187,14 @@ class CountingRender:
         self.data = data
         self.calls = 0
 
-    def __call__(self) -> bytes:
+    async def __call__(self) -> bytes:
         self.calls += 1
         return self.data
+
+
+async def _ready(data: bytes) -> bytes:
+    """A render that is done at once (the cache awaits its renders)."""
+    return data
 
 
 async def _settle() -> None:
@@ -250,11 +255,11 @@ def test_a_frame_goes_out_in_pieces_from_memory_then_from_disk_once_evicted(
 
     async def send() -> list[bytes]:
         cache = ChunkCache(400_000, tmp_path / "cache", disk_bytes)
-        data = await cache.get_or_render("frame", lambda: frame)
+        data = await cache.get_or_render("frame", lambda: _ready(frame))
         pieces = cache.pieces("frame", data, 65536)
         del data
         sent = await _take(pieces, 2)
-        await cache.get_or_render("other", lambda: other)  # pushes "frame" out of memory
+        await cache.get_or_render("other", lambda: _ready(other))  # pushes "frame" out of memory
         assert cache.memory.peek("frame") is None
         sent += [piece async for piece in pieces]
         cache.close()
@@ -272,7 +277,7 @@ def test_a_frame_never_kept_in_memory_is_read_from_disk_not_held(tmp_path: Path)
 
     async def send() -> bytes:
         cache = ChunkCache(0, tmp_path / "cache", 2**24)
-        await cache.get_or_render("frame", lambda: frame)
+        await cache.get_or_render("frame", lambda: _ready(frame))
         stand_in = bytes(len(frame))
         sent = b"".join([piece async for piece in cache.pieces("frame", stand_in, 65536)])
         cache.close()

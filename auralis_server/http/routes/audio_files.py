@@ -41,7 +41,7 @@ from auralis_server.streaming.encoded import (
     start_frame_at,
     wav_bytes,
 )
-from auralis_server.streaming.frames import FrameSource
+from auralis_server.streaming.frames import FrameSource, in_pieces
 from auralis_server.streaming.mastered_pcm import pcm_source
 
 FILE_KINDS = ("wav", "flac")
@@ -54,7 +54,7 @@ def _source(request: Request) -> FrameSource:
     settings = plan_from_query(request.query_params)
     track = library.get_track(track_id_from(request.path_params))
     audio = library.playable_audio(track, state.settings.chunk_seconds)
-    return pcm_source(state.cache, state.renderer, audio, settings)
+    return pcm_source(state.cache, state.renderer, audio, settings, state.renders)
 
 
 def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -115,7 +115,8 @@ async def track_file(request: Request) -> Response:
     ):
         body = fit_to_length(body, stream.estimated_bytes)
         headers["Content-Length"] = str(stream.estimated_bytes)
-    return StreamingResponse(body, headers=headers, media_type=encoding.media_type)
+    # In pieces: a slow reader holds one piece in the server, not an encoded chunk.
+    return StreamingResponse(in_pieces(body), headers=headers, media_type=encoding.media_type)
 
 
 async def _wav(
@@ -135,7 +136,7 @@ async def _wav(
         body = await open_wav_range(source, first, last, start_frame)
     except AudioReadError as exc:
         raise UnreadableAudio(f"track {source.audio.track_id}: {exc}") from None
-    return StreamingResponse(body, status_code, headers, media_type="audio/wav")
+    return StreamingResponse(in_pieces(body), status_code, headers, media_type="audio/wav")
 
 
 def playlist_text(tracks: list[Track], base_url: str, params: Mapping[str, str]) -> str:

@@ -16,7 +16,7 @@ from starlette.routing import Route
 from auralis_server.audio.source import AudioReadError
 from auralis_server.audio.track import TrackAudio
 from auralis_server.fingerprint.scheduler import HIGH
-from auralis_server.http.errors import NotFound, RangeNotSatisfiable, UnreadableAudio
+from auralis_server.http.errors import NotFound, Overloaded, RangeNotSatisfiable, UnreadableAudio
 from auralis_server.http.params import (
     flag_from_query,
     format_from_query,
@@ -68,15 +68,32 @@ def _requested_range(request: Request, count: int) -> ranges.ChunkRange | None:
         ) from None
 
 
+def _is_read_ahead(request: Request) -> bool:
+    """A request for audio nobody waits for yet: a HEAD (have the first chunk ready), or one
+    marked background by RFC 9218's ``Priority`` header (urgency 4 to 7; the default is 3)."""
+    if request.method == "HEAD":
+        return True
+    urgency = re.search(
+        r"(?:^|,)\s*u\s*=\s*([0-7])\s*(?:,|;|$)", request.headers.get("priority", "")
+    )
+    return urgency is not None and int(urgency.group(1)) >= 4
+
+
 async def stream_track(request: Request) -> Response:
     state = state_of(request)
     plan = plan_from_query(request.query_params)
     fmt = format_from_query(request.query_params)
+    if _is_read_ahead(request) and state.renders.behind():
+        # Renders somebody needs by now are waiting: read-ahead would only delay them.
+        raise Overloaded(
+            "the server is behind on renders listeners need now; ask again later",
+            headers={"Retry-After": str(state.renders.retry_after_s())},
+        )
     audio = await run_in_threadpool(_lookup, request)
     count = audio.geometry.chunk_count
     chunk_range = _requested_range(request, count)
     indices = range(chunk_range.first, chunk_range.last + 1) if chunk_range else range(count)
-    source = FrameSource(state.cache, state.renderer, audio, plan, fmt)
+    source = FrameSource(state.cache, state.renderer, audio, plan, fmt, state.renders)
     try:  # the plan and first frame before the headers, so an unreadable file is still a 422
         pieces = await source.open_pieces(indices)
     except AudioReadError as exc:

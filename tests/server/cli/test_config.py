@@ -118,6 +118,9 @@ SAMPLES = {
     "fingerprint_workers": Sample(
         ("AURALIS_FINGERPRINT_WORKERS", "3"), "3", ("--fingerprint-workers", "3"), 3
     ),
+    "render_processes": Sample(
+        ("AURALIS_RENDER_PROCESSES", "0"), "0", ("--render-processes", "0"), 0
+    ),
     "scan_on_start": Sample(("AURALIS_SCAN_ON_START", "off"), "false", ("--no-scan",), False),
     "chunk_cache_memory_mb": Sample(
         ("AURALIS_CHUNK_CACHE_MEMORY_MB", "64"), "64", ("--chunk-cache-memory-mb", "64"), 64

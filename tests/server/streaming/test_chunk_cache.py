@@ -78,7 +78,8 @@ def test_concurrent_requests_for_one_key_render_once(tmp_path: Path) -> None:
         return b"frame"
 
     async def main() -> list[bytes]:
-        return await asyncio.gather(*(cache.get_or_render("key", render) for _ in range(20)))
+        jobs = (cache.get_or_render("key", lambda: asyncio.to_thread(render)) for _ in range(20))
+        return await asyncio.gather(*jobs)
 
     assert asyncio.run(main()) == [b"frame"] * 20
     assert len(calls) == 1 and cache.renders == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import io
+import time
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from auralis_server.audio.source import AudioReadError
 from auralis_server.audio.track import TrackAudio
 from auralis_server.streaming.chunk_cache import ChunkCache
 from auralis_server.streaming.frames import FrameSource, chunk_file
+from auralis_server.streaming.render_pool import DeadlinePool
 from auralis_server.streaming.renderer import IdentityRenderer, RenderSettings
 from shared.geometry import ChunkGeometry
 from shared.wire import SampleFormat, Samples, iter_frames
@@ -104,3 +106,35 @@ def test_the_streaming_package_knows_nothing_of_http() -> None:
                 else []
             )
             assert not any(name.split(".")[0] == "starlette" for name in names), path
+
+
+class _RecordingPool(DeadlinePool):
+    """The pool, noting each job's deadline as it is handed in."""
+
+    def __init__(self) -> None:
+        super().__init__(1, processes=False)
+        self.deadlines: list[float] = []
+
+    async def run(self, work, deadline):  # type: ignore[no-untyped-def]
+        self.deadlines.append(deadline)
+        return await super().run(work, deadline)
+
+
+def test_a_streams_first_frame_is_due_now_and_each_next_one_a_chunk_later(
+    tmp_path: Path, track: tuple[TrackAudio, np.ndarray]
+) -> None:
+    """What makes a new listener's start go before other listeners' read-ahead."""
+    audio, samples = track
+    pool = _RecordingPool()
+    cache = ChunkCache(2**24, tmp_path / "cache", 0)
+    source = FrameSource(cache, IdentityRenderer(), audio, SETTINGS, SampleFormat.f32, pool)
+    asked = time.monotonic()
+    try:
+        frames = asyncio.run(_collect(source, range(1, 3)))
+    finally:
+        pool.close()
+    answered = time.monotonic()
+    assert [frame.header.chunk_index for frame in iter_frames(frames)] == [1, 2]
+    first, second = pool.deadlines
+    assert asked <= first <= answered
+    assert second - first == pytest.approx(audio.geometry.chunk_seconds)
