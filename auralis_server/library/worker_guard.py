@@ -43,6 +43,25 @@ def watch_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+def watch_process(pid: int) -> None:
+    """Pool initializer: end this worker within a poll interval of process ``pid`` ending,
+    whoever this worker's parent is (a ``forkserver`` pool's workers are the fork server's
+    children, not the server's, so neither ``getppid`` nor PR_SET_PDEATHSIG sees the server
+    go; and such a worker holds both ends of its own queues, so it would wait forever)."""
+
+    def poll() -> None:
+        while True:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass  # alive, another user's (a reused pid would be too: a rare late exit)
+            threading.Event().wait(_POLL_INTERVAL_S)
+
+    threading.Thread(target=poll, name="die-with-process", daemon=True).start()
+
+
 def _watch(parent_pid: int) -> None:
     def poll() -> None:
         while os.getppid() == parent_pid:

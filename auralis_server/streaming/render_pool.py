@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from typing import Any, Generic, TypeVar
 
+from auralis_server.library.worker_guard import watch_process
+
 log = logging.getLogger("auralis.render")
 
 T = TypeVar("T")
@@ -47,7 +49,12 @@ class DeadlinePool:
         self.workers = max(1, workers)
         self.processes = processes
         self._executor: Executor = (
-            ProcessPoolExecutor(self.workers, mp_context=_worker_context())
+            ProcessPoolExecutor(
+                self.workers,
+                mp_context=_worker_context(),
+                initializer=watch_process,
+                initargs=(os.getpid(),),
+            )
             if processes
             else ThreadPoolExecutor(self.workers, thread_name_prefix="render")
         )

@@ -4,7 +4,10 @@ worker process equal to the same render in this one."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +20,8 @@ from auralis_server.streaming.render_pool import DeadlinePool
 from auralis_server.streaming.renderer import ChunkRender
 from shared.geometry import ChunkGeometry
 from tests.conftest import write_audio
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_a_free_worker_takes_the_earliest_deadline_not_the_first_come() -> None:
@@ -98,3 +103,40 @@ def test_a_chunk_rendered_in_a_worker_process_equals_the_render_here(tmp_path: P
     assert there.dtype == np.float32 and there.shape == here.shape == (stop - start, 2)
     assert np.array_equal(there, here)
     assert float(np.abs(here - samples[start:stop]).max()) > 1e-3  # it was mastered
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie waiting to be reaped does not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def test_the_worker_processes_end_when_the_server_is_killed() -> None:
+    """Found after a bench run: workers of a server killed mid-render lived on (they are the
+    fork server's children, and hold both ends of their own queues)."""
+    script = (
+        "import asyncio, os, time\n"
+        "from auralis_server.streaming.render_pool import DeadlinePool\n"
+        "async def main():\n"
+        "    pool = DeadlinePool(2, processes=True)\n"
+        "    await asyncio.gather(*(pool.run(os.getpid, 0.0) for _ in range(4)))\n"
+        "    print(*pool._executor._processes, flush=True)\n"
+        "    time.sleep(600)\n"
+        "asyncio.run(main())\n"
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    assert server.stdout is not None
+    workers = [int(pid) for pid in server.stdout.readline().split()]
+    assert workers and all(_alive(pid) for pid in workers)
+    server.kill()  # SIGKILL: no shutdown of the pool
+    server.wait(10)
+    server.stdout.close()
+    give_up = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < give_up:
+        time.sleep(0.05)
+    assert not [pid for pid in workers if _alive(pid)]
