@@ -89,8 +89,8 @@ class DiskLru:
         return value if isinstance(value, bytes) else None
 
     def open(self, key: str) -> BinaryIO | None:
-        """The entry as an open file to read it bit by bit, or None (absent, or kept inline:
-        diskcache keeps small values in its index). The file stays readable if evicted."""
+        """The entry as an open file, or None (absent, or kept inline: diskcache keeps small
+        values in its index)."""
         if self._cache is None:
             return None
         try:
@@ -99,6 +99,23 @@ class DiskLru:
             log.warning("disk cache read failed: %s", exc)
             return None
         return value if hasattr(value, "read") else None
+
+    def holds_file(self, key: str) -> bool:
+        """Whether the entry is a file of its own (so it can be read a piece at a time)."""
+        handle = self.open(key)
+        if handle is None:
+            return False
+        handle.close()
+        return True
+
+    def read_at(self, key: str, offset: int, count: int) -> bytes:
+        """``count`` bytes of the entry from ``offset`` (b"" once it is gone). The file is
+        opened for each piece: a stream abandoned mid-frame holds no open file."""
+        handle = self.open(key)
+        if handle is None:
+            return b""
+        with handle:
+            return os.pread(handle.fileno(), count, offset)
 
     def put(self, key: str, value: bytes) -> None:
         if self._cache is None or len(value) > self.capacity_bytes:
@@ -178,28 +195,24 @@ class ChunkCache:
         Only without a file on disk (the disk cache off, or the frame small) is it kept.
         """
         size = len(data)
-        handle = await asyncio.to_thread(self.disk.open, key) if size > piece_bytes else None
-        if handle is not None:
+        on_disk = size > piece_bytes and await asyncio.to_thread(self.disk.holds_file, key)
+        if on_disk:
             data = b""
-        try:
-            offset = 0
-            while offset < size:
-                if handle is None:
-                    piece = data[offset : offset + piece_bytes]
-                elif (held := self.memory.peek(key)) is not None and len(held) == size:
-                    piece = held[offset : offset + piece_bytes]
-                    del held
-                else:
-                    count = min(piece_bytes, size - offset)
-                    piece = await asyncio.to_thread(os.pread, handle.fileno(), count, offset)
-                    if not piece:
-                        log.warning("disk cache entry %s ended %d bytes early", key, size - offset)
-                        return
-                offset += len(piece)
-                yield piece
-        finally:
-            if handle is not None:
-                handle.close()
+        offset = 0
+        while offset < size:
+            count = min(piece_bytes, size - offset)
+            if not on_disk:
+                piece = data[offset : offset + count]
+            elif (held := self.memory.peek(key)) is not None and len(held) == size:
+                piece = held[offset : offset + count]
+                del held
+            else:
+                piece = await asyncio.to_thread(self.disk.read_at, key, offset, count)
+                if not piece:  # evicted from both: the client asks for the chunk again
+                    log.warning("disk cache entry %s went %d bytes early", key, size - offset)
+                    return
+            offset += len(piece)
+            yield piece
 
     def close(self) -> None:
         self.disk.close()
