@@ -1,8 +1,9 @@
 """The event bus feeding the SSE endpoint, publishable from any thread; with PostgreSQL, the
 events of every server sharing the database (LISTEN/NOTIFY), so a client sees the scan and
-fingerprint progress of whichever server does the work.
+fingerprint progress of whichever server does the work (psycopg is imported only when a
+``PostgresRelay`` is made).
 
-Imports: (none; psycopg when a `PostgresRelay` is made).
+Imports: (none).
 """
 
 from __future__ import annotations

@@ -5,5 +5,5 @@ Owns the ``Fingerprint`` rows' contents and each track's ``fingerprint_status``.
 dimensions themselves live in ``fingerprint.dsp``; the Rust server's client and supervisor
 in ``fingerprint.rust``.
 
-Imports: audio, config, fingerprint.dsp, fingerprint.rust, library.
+Imports: audio, config, fingerprint.dsp, fingerprint.rust, library, mastering.
 """

@@ -51,7 +51,7 @@ from auralis_server.library.errors import (
 from auralis_server.library.scan_jobs import ScanJobs
 from auralis_server.services import build_services
 from auralis_server.streaming.chunk_cache import ChunkCache
-from auralis_server.streaming.render_pool import DeadlinePool
+from auralis_server.streaming.render_pool import DeadlinePool, threads_for
 from auralis_server.streaming.renderer import ChunkRenderer, MasteringRenderer
 
 log = logging.getLogger("auralis")
@@ -168,7 +168,9 @@ def create_app(settings: Settings, *, renderer: ChunkRenderer | None = None) -> 
             DeadlinePool.for_machine(settings.render_processes)
             if renderer is None
             # A test's renderer stands in for the mastering stage here: on threads.
-            else DeadlinePool(settings.render_processes or os.cpu_count() or 1, processes=False)
+            else DeadlinePool(
+                settings.render_processes or threads_for(os.cpu_count() or 1), processes=False
+            )
         ),
     )
 

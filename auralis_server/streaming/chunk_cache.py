@@ -132,10 +132,9 @@ class DiskLru:
 
 @dataclass
 class _Fill:
-    """One key's fill in progress and how many requests are waiting for it."""
+    """One key's fill in progress."""
 
     task: asyncio.Future[bytes]
-    waiters: int = 0
 
 
 class ChunkCache:
@@ -149,10 +148,9 @@ class ChunkCache:
         """The cached bytes, or ``render()`` awaited once however many ask at once.
 
         The fill runs as its own task, so a client that hangs up does not cancel a render
-        another client is waiting for; when the last one waiting has gone, the fill is
-        cancelled: a render nobody waits for is not started (one already running on a worker
-        finishes, unused). Without that, each client hanging up mid-stream set off a
-        render of its next chunk for nobody.
+        another client is waiting for. (Cancelling a fill once its last waiter had gone saved
+        renders for clients that hung up, but broke playback in the model-based player test:
+        withdrawn until that is understood; a render for nobody still lands in the cache.)
         """
         cached = self.memory.get(key)
         if cached is not None:
@@ -162,14 +160,7 @@ class ChunkCache:
             fill = _Fill(asyncio.ensure_future(self._fill(key, render)))
             self._inflight[key] = fill
             fill.task.add_done_callback(lambda done: self._settled(key, done))
-        fill.waiters += 1
-        try:
-            return await asyncio.shield(fill.task)
-        finally:
-            fill.waiters -= 1
-            if fill.waiters == 0 and not fill.task.done():
-                fill.task.cancel()
-                self._settled(key, fill.task)  # a later request starts afresh
+        return await asyncio.shield(fill.task)
 
     def _settled(self, key: str, task: asyncio.Future[bytes]) -> None:
         if (fill := self._inflight.get(key)) is not None and fill.task is task:

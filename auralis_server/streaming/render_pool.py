@@ -69,7 +69,7 @@ class DeadlinePool:
         """``processes`` worker processes (None: one per core; 0: threads, one per core)."""
         cores = os.cpu_count() or 1
         if processes == 0:
-            return cls(cores, processes=False)
+            return cls(threads_for(cores), processes=False)
         return cls(processes or cores, processes=True)
 
     def warm(self) -> None:
@@ -132,6 +132,12 @@ class DeadlinePool:
             job.result.cancel()
         self._waiting.clear()
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def threads_for(cores: int) -> int:
+    """Render threads for ``cores``: as many as asyncio's default executor has (renders on
+    threads wait on file reads and the GIL, so more than one per core keeps the cores busy)."""
+    return min(32, cores + 4)
 
 
 def _worker_context() -> Any:

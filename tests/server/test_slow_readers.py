@@ -8,7 +8,6 @@ server must hold at most a few frames for it, and give the memory back once it h
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import socket
@@ -201,25 +200,6 @@ async def _settle() -> None:
     """Every other task of the loop run to its end (the cache's fills included)."""
     others = asyncio.all_tasks() - {asyncio.current_task()}
     await asyncio.gather(*others, return_exceptions=True)
-
-
-def test_a_render_nobody_waits_for_any_more_is_not_started(tmp_path: Path) -> None:
-    """A client hanging up mid-stream is cancelled while it waits for its next frame; that
-    frame's render, wanted by nobody now, must not run (it used to, for every hang-up)."""
-    render = CountingRender(b"frame")
-
-    async def hang_up() -> None:
-        cache = ChunkCache(2**20, tmp_path / "cache", 0)
-        waiter = asyncio.ensure_future(cache.get_or_render("next", render))
-        await asyncio.sleep(0)  # one turn of the loop: the fill has begun (a disk look-up)
-        waiter.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await waiter
-        await _settle()
-        assert cache.memory.get("next") is None
-
-    asyncio.run(hang_up())
-    assert render.calls == 0
 
 
 def test_a_render_another_client_waits_for_outlives_one_who_leaves(tmp_path: Path) -> None:

@@ -144,7 +144,6 @@ def test_random_command_sequences_play_what_the_model_predicts(model_queue: Mode
     )
 
 
-
 def _play_script(model_queue: ModelQueue, script: list[tuple[object, float]]) -> None:
     """One fixed sequence through the same harness and checker as the state machine."""
     harness = model_queue.harness()
@@ -173,10 +172,17 @@ def test_a_pause_right_after_a_jump_to_another_format_holds_the_reopened_device(
     check(harness.finish(), model_queue.specs, model_queue.renders)
 
 
-
 def test_previous_twice_after_a_jump_counts_from_each_target(model_queue: ModelQueue) -> None:
     """Found by the machine: the second `previous` came while the first one's target was
     still unknown to the bar (its metadata not fetched), and the model predicted nothing."""
     _play_script(
         model_queue, [(Skip(-1), 0.0), (Jump(3, 1.91), 0.005), (Skip(-1), 0.0), (Skip(-1), 0.0)]
+    )
+
+
+def test_next_then_previous_right_after_a_jump_to_another_format(model_queue: ModelQueue) -> None:
+    """The machine's example of a CI run (kept to replay it): `previous`, a jump into a track of
+    another format, then `next` and `previous` in the same batch."""
+    _play_script(
+        model_queue, [(Skip(-1), 0.08), (Jump(3, 1.913), 0.005), (Skip(1), 0.0), (Skip(-1), 0.0)]
     )

@@ -6,5 +6,5 @@ the handler's payload into the JSON or XML envelope (``envelope``); one module p
 endpoints holds the handlers, on top of the library's own queries. docs/subsonic.md lists
 the endpoints, the id scheme and the similarity weights.
 
-Imports: config, library.
+Imports: audio, config, fingerprint, library, mastering.
 """
