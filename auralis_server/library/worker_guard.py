@@ -50,16 +50,22 @@ def watch_process(pid: int) -> None:
     go; and such a worker holds both ends of its own queues, so it would wait forever)."""
 
     def poll() -> None:
-        while True:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:
-                pass  # alive, another user's (a reused pid would be too: a rare late exit)
+        while _exists(pid):
             threading.Event().wait(_POLL_INTERVAL_S)
+        os._exit(1)
 
     threading.Thread(target=poll, name="die-with-process", daemon=True).start()
+
+
+def _exists(pid: int) -> bool:
+    """Whether a process ``pid`` exists (one of another user counts: signal 0 is refused)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _watch(parent_pid: int) -> None:
