@@ -20,7 +20,9 @@ PulseAudio's null sink) and record the sink's monitor with ``parec``. This modul
     measured by one check only: the first-frame loss;
   * first-frame loss = 1 + the last frame of the first block that differs from the
     expected frame by more than the sample tolerance (0 when none does), in ms: the first
-    frames of a track are loud, so a missing head shows as silence where sound belongs;
+    frames of a track are loud, so a missing head shows as silence where sound belongs. A
+    quiet head (a fade-in) lost stays under that tolerance, so the loss is then the first
+    frame from which the first block is found, when that is within the allowance;
     end loss, the same from the end (over the last 100 ms), says how much of a tail was cut;
   * ncc = normalised cross-correlation of the aligned span, all channels (from the first
     frame found on, as for coverage);
@@ -437,19 +439,27 @@ def compare(
     got = _window(recorded, whole, len(reference))
 
     block = round(BLOCK_S * rate_hz)
+
+    def found(first: int, end: int) -> bool:
+        want, have = reference[first:end], got[first:end]
+        scale = max(float(np.linalg.norm(want)), SILENCE * np.sqrt(want.size))
+        return bool(np.linalg.norm(have - want) <= tolerance.block * scale)
+
     errors = np.abs(got[:block] - reference[:block]).max(axis=1)
     wrong = np.flatnonzero(errors > tolerance.sample)
     lost = int(wrong[-1]) + 1 if len(wrong) else 0
+    # A quiet head (a fade-in) lost stays under the sample tolerance: it is lost up to the
+    # first frame from which the first block is found, if that is within the allowance.
+    allowance = round(HEAD_ALLOWANCE_S * rate_hz)
+    lost = next((h for h in range(lost, allowance + 1) if found(h, block)), lost)
 
-    head = min(lost, round(HEAD_ALLOWANCE_S * rate_hz))  # judged by the first-frame loss only
-    missing = []
+    head = min(lost, allowance)  # judged by the first-frame loss only
     starts = range(0, len(reference), block)
-    for index, start in enumerate(starts):
-        first = head if index == 0 else start
-        want, have = reference[first : start + block], got[first : start + block]
-        scale = max(float(np.linalg.norm(want)), SILENCE * np.sqrt(want.size))
-        if np.linalg.norm(have - want) > tolerance.block * scale:
-            missing.append(index)
+    missing = [
+        index
+        for index, start in enumerate(starts)
+        if not found(head if index == 0 else start, start + block)
+    ]
 
     window = min(len(reference), round(0.1 * rate_hz))
     errors = np.abs(got[-window:] - reference[-window:]).max(axis=1)

@@ -108,6 +108,39 @@ def test_the_harness_lets_go_half_a_millisecond_at_the_start_and_no_more() -> No
     assert match.coverage == 1.0 and 0.4 < match.lost_start_ms <= MAX_LOST_START_MS
 
 
+def _faded_in(seconds: float) -> Audio:
+    """``aperiodic`` under a 100 ms linear fade-in: its first frames stay far under the sample
+    tolerance (a mastered track that starts from silence, like the demo album's)."""
+    audio = aperiodic(seconds, RATE, seed=2)
+    ramp = np.minimum(1.0, np.arange(len(audio)) / (0.100 * RATE))[:, None]
+    return audio * ramp
+
+
+@pytest.mark.parametrize("lost_ms", [0.5, 0.9])
+def test_a_quiet_head_lost_within_the_allowance_is_measured_and_passes(lost_ms: float) -> None:
+    """The monitor's miss of a new stream (see Recorder) on a track that fades in: the lost
+    frames are under the sample tolerance; what of them the first block's tolerance can see
+    is measured as the first-frame loss (never more than was lost)."""
+    expected = _faded_in(1.0)
+    lost_frames = round(lost_ms / 1000 * RATE)
+    audio = expected.copy()
+    audio[:lost_frames] = 0.0
+    pad = np.zeros((round(0.3 * RATE), 2))
+    match = compare(_sink_path(np.concatenate([pad, audio, pad])), expected, RATE)
+    assert match.coverage == 1.0, match.summary()
+    assert 0 < match.lost_start_frames <= lost_frames, match.summary()
+    assert not problems(match), match.summary()
+
+
+def test_a_quiet_head_lost_beyond_the_allowance_fails() -> None:
+    expected = _faded_in(1.0)
+    audio = expected.copy()
+    audio[: round(0.003 * RATE)] = 0.0
+    pad = np.zeros((round(0.3 * RATE), 2))
+    match = compare(_sink_path(np.concatenate([pad, audio, pad])), expected, RATE)
+    assert problems(match), match.summary()
+
+
 @pytest.mark.parametrize(
     "damage",
     [
