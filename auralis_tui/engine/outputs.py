@@ -32,8 +32,9 @@ class CaptureOutput:
     """Pulls the ring buffer like a sound card would, into memory (tests, latency bench).
 
     ``realtime`` paces the pulls at the sample rate (times ``speed``); otherwise it drains as
-    fast as the producer fills. It stops once the producer has marked the end and the buffer
-    is empty.
+    fast as the producer fills. It stops once the producer has closed the ring and the buffer
+    is empty; at a mere end of stream it waits, as a device plays silence, since a lingering
+    run may go on.
     """
 
     def __init__(self, realtime: bool = False, speed: float = 1.0) -> None:
@@ -62,7 +63,10 @@ class CaptureOutput:
                 continue
             # Nothing left, then still the end (a jump clears the ring and the end mark).
             if ring.available_frames == 0 and ring.end_of_stream:
-                break
+                if ring.closed:
+                    break
+                time.sleep(BLOCK_FRAMES / rate_hz / self.speed if self.realtime else 0.001)
+                continue
             got = ring.read_into(block)
             if got and self.first_sample_at is None:
                 self.first_sample_at = time.perf_counter()

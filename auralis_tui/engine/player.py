@@ -158,6 +158,8 @@ class Player:
                 finally:
                     commands.cancel()
                     self._group = None
+                    if self._writer is not None:
+                        self._writer.ring.closed = True  # the run writes no more
                     self._before_run = False
                     self._settle_commands()
         except asyncio.CancelledError:
@@ -250,6 +252,9 @@ class Player:
                 break
             # Stay until the device has played it all, or a jump brings the loop back.
             await self._writer.played_out(self._idle_until_asked)
+            # A command sent before the end may still wait for a target's metadata: it is
+            # applied before the run decides it is over (else the key press is lost).
+            await self._commands.join()
             if not self._asked():
                 break
             self.ring.end_of_stream = False
@@ -536,6 +541,7 @@ class Player:
             finally:
                 if not done.done():
                     done.set_result(None)
+                self._commands.task_done()
 
     async def _learn_target(self) -> None:
         """Fetch the pending target's metadata: a seek or skip right after a jump counts from
@@ -552,6 +558,7 @@ class Player:
                 self._apply(command)
             if not done.done():
                 done.set_result(None)
+            self._commands.task_done()
 
     def _apply(self, command: Command) -> None:
         match command:

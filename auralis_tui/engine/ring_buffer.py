@@ -25,6 +25,9 @@ class RingBuffer:
         self.underruns = 0  # starvation: the producer was late
         self.device_underruns = 0  # the device's callback was late (counted by the output)
         self.end_of_stream = False  # set by the producer after its last write
+        # Set once the run is over: nothing more will be written, not even after a played-out
+        # end (a lingering run may go on when a command lands). A capture stops on it.
+        self.closed = False
         self.paused = False  # consumer plays silence and keeps its place
         self.volume = 1.0  # linear gain the consumer applies as it reads
         # Until the producer's first write after a start or a clear, silence is expected:

@@ -16,7 +16,7 @@ import numpy as np
 
 from auralis_server.library.scanner import Scanner
 from auralis_tui.api import AuralisClient
-from auralis_tui.engine.commands import SeekBy, SeekTo, SetSettings, Skip
+from auralis_tui.engine.commands import Jump, SeekBy, SeekTo, SetSettings, Skip
 from auralis_tui.engine.outputs import BLOCK_FRAMES, CaptureOutput
 from auralis_tui.engine.player import Player
 from auralis_tui.engine.session import Session
@@ -400,3 +400,42 @@ def test_seeks_pressed_before_the_run_starts_count_from_its_start(
     played = output.samples
     assert len(played) == len(render) - 10 * RATE
     assert float(np.abs(played - render[10 * RATE :]).max()) < TOLERANCE
+
+
+def test_a_skip_waiting_for_its_targets_metadata_is_applied_though_the_queue_ran_out(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    """Found by the model-based test with a slow server: a jump to the last track, then
+    `previous` at once; the `previous` waited for that track's metadata while the short track
+    played out, and the run ended under it: the key press was lost. It applies, and leads
+    back to the track before, which plays on into the last one again."""
+    server = live_server(library.app(chunk_seconds=1.0))
+    paths, ids = _tracks(library, 8.0, 1.5, 1.0)
+
+    class SlowLookupForCommands(AuralisClient):
+        async def track(self, track_id: int, **options: object) -> dict[str, object]:
+            task = asyncio.current_task()
+            if task is not None and "_serve_commands" in repr(task.get_coro()):
+                await asyncio.sleep(1.0)  # longer than the last track takes to play out
+            return await super().track(track_id, **options)  # type: ignore[arg-type]
+
+    output = CaptureOutput(realtime=True, speed=4.0)
+
+    async def run() -> PlaybackReport:
+        async with SlowLookupForCommands(server.url) as client:
+            player = Player(client, output, prefetch_chunks=2)
+            task = asyncio.create_task(player.play(ids, linger=True))
+            while (player.position_frame or 0) < 0.2 * RATE and not task.done():
+                await asyncio.sleep(0.0005)
+            assert player._tracks.known(ids[2]) is None  # the jump's target: not fetched yet
+            player.post(Jump(2))
+            player.post(Skip(-1))
+            report = await asyncio.wait_for(task, 120)
+        output.stop()
+        return report
+
+    report = asyncio.run(run())
+    _, second, third = (_render(path).astype(np.float32) for path in paths)
+    played = output.samples
+    both = np.concatenate([second, third])
+    assert _tail_matches(played, both, 0), f"played {len(played)} frames: {report.tracks}"
