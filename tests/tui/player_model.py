@@ -435,9 +435,9 @@ def decompose(
             shorter = parts[-1].frames - 1
             parts[-1:] = [Silence(shorter)] if shorter else []
         parts.append(Segment(index, preset, frame, length, offset + position))
-        position += length
+        position += int(length)
     if position < len(played):
-        parts.append(len(played) - position)
+        parts.append(int(len(played) - position))  # an int, as check() counts them
     return parts
 
 

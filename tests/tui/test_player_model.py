@@ -34,7 +34,7 @@ from auralis_tui.engine.commands import Jump, Pause, Resume, SeekBy, SeekTo, Set
 from auralis_tui.engine.types import PlaybackSettings
 from tests.conftest import LiveServer, write_audio
 from tests.server.conftest import Library
-from tests.tui.player_model import Harness, TrackSpec, check
+from tests.tui.player_model import Harness, Segment, TrackSpec, check, decompose
 from tests.tui.test_player import _render
 
 CHUNK_S = 1.0
@@ -237,3 +237,15 @@ def test_next_then_previous_right_after_a_jump_to_another_format(model_queue: Mo
     _play_script(
         model_queue, [(Skip(-1), 0.08), (Jump(3, 1.913), 0.005), (Skip(1), 0.0), (Skip(-1), 0.0)]
     )
+
+
+def test_the_frames_after_the_last_match_of_a_run_count_as_unmatched() -> None:
+    """Found in CI: a run that matched a render to the render's last frame, then a few frames
+    matching nothing (fewer than a window), left a numpy integer that the checker took for a
+    segment, and crashed."""
+    rng = np.random.default_rng(3)
+    render = rng.uniform(-0.5, 0.5, (3000, 1)).astype(np.float32)
+    played = np.concatenate([render, rng.uniform(-0.5, 0.5, (10, 1)).astype(np.float32)])
+    parts = decompose(played, {(0, "adaptive"): render}, 0)
+    assert isinstance(parts[0], Segment) and parts[0].frames == 3000
+    assert parts[1:] == [10] and type(parts[1]) is int
