@@ -209,27 +209,30 @@ def _connect(database_url: str | None, sqlite_path: Path) -> peewee.Database:
     return connect(database_url)
 
 
-_pooled_url: str | None = None
-"""The URL the bound database was opened with: reopening it keeps its pool."""
+_bound_to: tuple[str | None, Path] | None = None
+"""What the bound database was opened as (URL, SQLite path): opening it again keeps it."""
 
 
 def open_database(database_url: str | None, sqlite_path: Path) -> peewee.Database:
     """Bind the models to the configured database and bring its schema to this code's version.
 
-    Opening the PostgreSQL database already bound keeps its pool (connections other threads
-    hold stay valid); opening another retires the old pool's connections.
+    Opening the database already bound keeps it, so other threads' connections and open
+    transactions stay valid (a new database object under a running transaction gave its next
+    statement a new connection, which waited on its own thread's lock); opening another
+    closes the old one (a pool retires all its connections).
 
     Raises ``migrations.SchemaError`` (a ``ConfigError``: one line for the user) when the
     database is newer than the code or a migration fails; the database is then unchanged.
     """
-    global _pooled_url
+    global _bound_to
     current = database.obj
-    if isinstance(current, PooledDatabase) and _pooled_url == database_url:
+    target = (database_url, sqlite_path.resolve())
+    if current is not None and _bound_to == target:
         db = current
     else:
         close_database()
         db = _connect(database_url, sqlite_path)
-        _pooled_url = database_url
+        _bound_to = target
     database.initialize(db)
     db.connect(reuse_if_open=True)
     try:

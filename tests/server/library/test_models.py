@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import peewee
@@ -32,5 +33,43 @@ def test_sqlite_runs_with_wal_busy_timeout_and_foreign_keys(tmp_path: Path, use_
         with pytest.raises(peewee.IntegrityError):
             Track.create(path="/x2.flac", size=2, mtime_ns=2)  # path is unique
         assert path.exists()
+    finally:
+        close_database()
+
+
+def test_opening_the_database_again_keeps_another_threads_transaction(
+    tmp_path: Path, database_url: str | None
+) -> None:
+    """A second `open_database` in the process (a test helper beside a live server, a second
+    app) once bound a new database object under a running transaction: its next statement
+    took a new connection, which waited 10 s on its own thread's write lock and failed."""
+    path = tmp_path / "lib.db"
+    open_database(database_url, path)
+    try:
+        Track.create(path="/a.flac", size=1, mtime_ns=1)
+        inside, reopened = threading.Event(), threading.Event()
+        outcome: list[str] = []
+
+        def write_in_two_steps() -> None:
+            try:
+                with database.atomic():
+                    Track.update(size=2).where(Track.path == "/a.flac").execute()
+                    inside.set()
+                    reopened.wait(10)
+                    Track.update(size=3).where(Track.path == "/a.flac").execute()
+                outcome.append("committed")
+            except peewee.PeeweeException as exc:
+                outcome.append(repr(exc))
+            finally:
+                database.close()
+
+        writer = threading.Thread(target=write_in_two_steps)
+        writer.start()
+        assert inside.wait(10)
+        open_database(database_url, path)
+        reopened.set()
+        writer.join(30)
+        assert outcome == ["committed"]
+        assert Track.get(Track.path == "/a.flac").size == 3
     finally:
         close_database()
