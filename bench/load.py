@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import statistics
 import sys
@@ -28,11 +29,15 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.server import serve, stop  # noqa: E402
+
+if TYPE_CHECKING:
+    from auralis_tui.api import AuralisClient
 
 TRACK_S = 180.0
 TRACKS = 6
@@ -79,39 +84,39 @@ def _prepare(tmp: Path) -> tuple[Path, list[int]]:
 
 
 async def _listen(
-    url: str, track_id: int, intensity: float, delay_s: float, play_s: float
+    client: AuralisClient, track_id: int, intensity: float, delay_s: float, play_s: float
 ) -> Listened:
-    from auralis_tui.api import AuralisClient, ClientError, StreamRequest
+    """One listener: starts after ``delay_s`` and plays ``play_s`` seconds in real time."""
+    from auralis_tui.api import ClientError, StreamRequest
 
     await asyncio.sleep(delay_s)
     request = StreamRequest(track_id, 0, None, "adaptive", intensity, loudness="track")
     underruns, stalled_s = 0, 0.0
     asked = time.perf_counter()
     first_at: float | None = None
-    async with AuralisClient(url) as client:  # the player's own retries on a dropped stream
-        buffered_s = 0.0  # audio received, from the track's start
-        try:
-            async for frame in client.frames(request):
-                arrived = time.perf_counter()
-                if first_at is None:
-                    first_at = arrived
-                played_s = arrived - first_at - stalled_s
-                if played_s > buffered_s:  # the play head ran out before this chunk came
-                    underruns += 1
-                    stalled_s += played_s - buffered_s
-                header = frame.header
-                chunk_s = header.core_frames / header.sample_rate_hz
-                buffered_s += chunk_s
-                if buffered_s >= play_s:
-                    break
-                # Read the next chunk once fewer than PREFETCH_CHUNKS are ahead of the head.
-                ahead_s = buffered_s - (time.perf_counter() - first_at - stalled_s)
-                wait_s = ahead_s - (PREFETCH_CHUNKS - 1) * chunk_s
-                if wait_s > 0:
-                    await asyncio.sleep(wait_s)
-        except ClientError as exc:
-            waited_s = (first_at or time.perf_counter()) - asked
-            return Listened(waited_s, underruns, stalled_s, failed=str(exc))
+    buffered_s = 0.0  # audio received, from the track's start
+    try:
+        async for frame in client.frames(request):  # the player's own retries on a dropped stream
+            arrived = time.perf_counter()
+            if first_at is None:
+                first_at = arrived
+            played_s = arrived - first_at - stalled_s
+            if played_s > buffered_s:  # the play head ran out before this chunk came
+                underruns += 1
+                stalled_s += played_s - buffered_s
+            header = frame.header
+            chunk_s = header.core_frames / header.sample_rate_hz
+            buffered_s += chunk_s
+            # Read the next chunk once fewer than PREFETCH_CHUNKS are ahead of the head.
+            ahead_s = buffered_s - (time.perf_counter() - first_at - stalled_s)
+            wait_s = ahead_s - (PREFETCH_CHUNKS - 1) * chunk_s
+            if wait_s > 0:
+                await asyncio.sleep(wait_s)
+            if time.perf_counter() - first_at - stalled_s >= play_s:
+                break  # played what it came for (the chunks still held would play out)
+    except ClientError as exc:
+        waited_s = (first_at or time.perf_counter()) - asked
+        return Listened(waited_s, underruns, stalled_s, failed=str(exc))
     assert first_at is not None, "no frame came"
     return Listened(first_at - asked, underruns, stalled_s)
 
@@ -119,21 +124,28 @@ async def _listen(
 async def _round(
     url: str, track_ids: list[int], listeners: int, play_s: float, salt: int
 ) -> list[Listened]:
+    from auralis_tui.api import AuralisClient
+
     rng = random.Random(listeners * 7919 + salt)
-    jobs = []
-    for index in range(listeners):
-        # Its own plan: intensities 0.300..0.999 apart by ≥ 0.001 within a round, and rounds apart.
-        intensity = round(0.3 + ((index * 37 + salt * 211) % 700) / 1000, 3)
-        jobs.append(
-            _listen(
-                url,
-                track_ids[index % len(track_ids)],
-                intensity,
-                rng.uniform(0, START_WITHIN_S),
-                play_s,
+    async with contextlib.AsyncExitStack() as stack:
+        # Each listener is a player of its own whose HTTP client exists before it picks a
+        # track (the TUI makes its client at start-up): making one costs ~20 ms of CPU, which
+        # is not the server's latency and, made mid-round, stalled the other listeners.
+        clients = [await stack.enter_async_context(AuralisClient(url)) for _ in range(listeners)]
+        jobs = []
+        for index, client in enumerate(clients):
+            # Its own plan: intensities 0.300..0.999 apart by ≥ 0.001 within a round, and rounds apart.
+            intensity = round(0.3 + ((index * 37 + salt * 211) % 700) / 1000, 3)
+            jobs.append(
+                _listen(
+                    client,
+                    track_ids[index % len(track_ids)],
+                    intensity,
+                    rng.uniform(0, START_WITHIN_S),
+                    play_s,
+                )
             )
-        )
-    return list(await asyncio.gather(*jobs))
+        return list(await asyncio.gather(*jobs))
 
 
 def _percentile(values: list[float], fraction: float) -> float:
