@@ -94,7 +94,7 @@ _SETTING_FLAGS: dict[str, tuple[str, dict[str, Any]]] = {
         {
             "type": int,
             "metavar": "N",
-            "help": "chunk render worker processes (default: one per core; 0: threads)",
+            "help": "chunk read-ahead render processes, plus one for starts (default: one per core; 0: threads)",
         },
     ),
     "fingerprint_servers": (

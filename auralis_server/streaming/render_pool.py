@@ -5,11 +5,21 @@ its next one in ~30 s. Served first come, first served, a start waits behind eve
 prefetch (issue 16 measured 2.8 s at the median with 100 listeners). Here each render
 carries the moment its listener will need it, and a free worker always takes the earliest.
 
+Earliest first is not enough on a small box: a render cannot be interrupted, so a start
+still waited for a read-ahead render to finish, and then shared the cores with the others
+(at 100 listeners on two cores a start waited 150 ms at the median and 460 ms at p95 for
+its worker). So the process pool has two lanes: read-ahead runs on ``workers`` background
+processes at a lower CPU priority (niceness ``BACKGROUND_NICENESS``), and one more process
+at the server's own priority takes only what is due within ``URGENT_WITHIN_S`` — a start,
+or a chunk a listener is about to run out without. An urgent render so never waits for
+read-ahead, and the kernel gives it the cores while it runs; read-ahead uses what is left,
+which is all of them when nobody is starting.
+
 Renders are CPU-bound numpy/scipy work; in worker processes they do not share one
-interpreter. The pool holds at most one job per worker, so the order of what waits is this
+interpreter. Each lane holds at most one job per worker, so the order of what waits is this
 module's, not the executor's FIFO. A job whose every waiter went away before it started is
-dropped. ``executor=None`` runs jobs on threads of this process (the tests' servers, and
-`--render-processes 0`).
+dropped. ``executor=None`` runs jobs on threads of this process, one lane (the tests'
+servers, and `--render-processes 0`).
 """
 
 from __future__ import annotations
@@ -33,6 +43,11 @@ log = logging.getLogger("auralis.render")
 
 T = TypeVar("T")
 
+URGENT_WITHIN_S = 2.0
+"""A render due this soon is urgent: it may take the urgent lane's worker."""
+BACKGROUND_NICENESS = 10
+"""How much lower the read-ahead workers' CPU priority is (nice 10 weighs ~1/10 of nice 0)."""
+
 
 @dataclass(order=True)
 class _Waiting(Generic[T]):
@@ -42,42 +57,72 @@ class _Waiting(Generic[T]):
     result: asyncio.Future[T] = field(compare=False)
 
 
-class DeadlinePool:
-    """Runs zero-argument callables, earliest deadline first, ``workers`` at a time."""
+@dataclass
+class _Lane:
+    """Workers that run one job each at a time."""
 
-    def __init__(self, workers: int, *, processes: bool) -> None:
+    executor: Executor
+    workers: int
+    running: int = 0
+
+    @property
+    def free(self) -> bool:
+        return self.running < self.workers
+
+
+class DeadlinePool:
+    """Runs zero-argument callables, earliest deadline first, ``workers`` at a time (plus
+    ``urgent_workers`` that take only jobs due within ``URGENT_WITHIN_S``)."""
+
+    def __init__(self, workers: int, *, processes: bool, urgent_workers: int = 0) -> None:
         self.workers = max(1, workers)
         self.processes = processes
-        self._executor: Executor = (
-            ProcessPoolExecutor(
-                self.workers,
-                mp_context=_worker_context(),
-                initializer=watch_process,
-                initargs=(os.getpid(),),
-            )
+        self._background = _Lane(
+            _process_pool(self.workers, BACKGROUND_NICENESS if urgent_workers else 0)
             if processes
-            else ThreadPoolExecutor(self.workers, thread_name_prefix="render")
+            else ThreadPoolExecutor(self.workers, thread_name_prefix="render"),
+            self.workers,
+        )
+        self._urgent = (
+            _Lane(
+                _process_pool(urgent_workers, 0)
+                if processes
+                else ThreadPoolExecutor(urgent_workers, thread_name_prefix="render-urgent"),
+                urgent_workers,
+            )
+            if urgent_workers > 0
+            else None
         )
         self._waiting: list[_Waiting[Any]] = []
         self._sequence = itertools.count()
-        self._running = 0
+        self._wake: asyncio.TimerHandle | None = None
         self.completed = 0
         self._render_s = 0.1  # a moving average of how long a job takes
 
     @classmethod
     def for_machine(cls, processes: int | None) -> DeadlinePool:
-        """``processes`` worker processes (None: one per core; 0: threads, one per core)."""
+        """``processes`` background worker processes (None: one per core) and one urgent
+        one; 0: threads, one lane."""
         cores = os.cpu_count() or 1
         if processes == 0:
             return cls(threads_for(cores), processes=False)
-        return cls(processes or cores, processes=True)
+        return cls(processes or cores, processes=True, urgent_workers=1)
+
+    @property
+    def _lanes(self) -> list[_Lane]:
+        return [self._background] + ([self._urgent] if self._urgent is not None else [])
+
+    @property
+    def _running(self) -> int:
+        return sum(lane.running for lane in self._lanes)
 
     def warm(self) -> None:
         """Start the workers now (they import the DSP stack), not at the first listener's
         first chunk."""
         if self.processes:
-            for _ in range(self.workers):
-                self._executor.submit(_ready)
+            for lane in self._lanes:
+                for _ in range(lane.workers):
+                    lane.executor.submit(_ready)
 
     @property
     def waiting(self) -> int:
@@ -101,21 +146,53 @@ class DeadlinePool:
         self._dispatch()
         return await result
 
+    def _lane_for(self, job: _Waiting[Any], now: float) -> _Lane | None:
+        """Where the earliest job runs now: an urgent one on the urgent lane if it is free,
+        else anything on a free background worker; None: it waits."""
+        urgent = self._urgent
+        if urgent is not None and urgent.free and job.deadline <= now + URGENT_WITHIN_S:
+            return urgent
+        return self._background if self._background.free else None
+
     def _dispatch(self) -> None:
-        while self._running < self.workers and self._waiting:
-            job = heapq.heappop(self._waiting)
+        now = time.monotonic()
+        while self._waiting:
+            job = self._waiting[0]
             if job.result.done():  # cancelled: nobody waits for it any more
+                heapq.heappop(self._waiting)
                 continue
-            self._running += 1
+            lane = self._lane_for(job, now)
+            if lane is None:
+                break
+            heapq.heappop(self._waiting)
+            lane.running += 1
             loop = job.result.get_loop()
-            running = loop.run_in_executor(self._executor, job.work)
+            running = loop.run_in_executor(lane.executor, job.work)
             started = time.monotonic()
             running.add_done_callback(
-                lambda done, job=job, started=started: self._finished(job, done, started)
+                lambda done, job=job, lane=lane, started=started: self._finished(
+                    job, lane, done, started
+                )
             )
+        self._wake_when_urgent()
 
-    def _finished(self, job: _Waiting[Any], done: asyncio.Future[Any], started: float) -> None:
-        self._running -= 1
+    def _wake_when_urgent(self) -> None:
+        """With the urgent lane free and read-ahead waiting, look again when the earliest
+        waiting job becomes urgent (no job may start or end before then)."""
+        if self._wake is not None:
+            self._wake.cancel()
+            self._wake = None
+        urgent = self._urgent
+        if urgent is None or not urgent.free or not self._waiting:
+            return
+        loop = self._waiting[0].result.get_loop()
+        when = self._waiting[0].deadline - URGENT_WITHIN_S
+        self._wake = loop.call_at(max(when, loop.time()), self._dispatch)
+
+    def _finished(
+        self, job: _Waiting[Any], lane: _Lane, done: asyncio.Future[Any], started: float
+    ) -> None:
+        lane.running -= 1
         self.completed += 1
         self._render_s += 0.2 * (time.monotonic() - started - self._render_s)
         if not job.result.done():
@@ -127,11 +204,23 @@ class DeadlinePool:
                 job.result.set_result(done.result())
         self._dispatch()
 
+    def worker_pids(self) -> list[int]:
+        """The worker processes started so far (none on threads)."""
+        return [
+            pid
+            for lane in self._lanes
+            if isinstance(lane.executor, ProcessPoolExecutor)
+            for pid in (lane.executor._processes or {})
+        ]
+
     def close(self) -> None:
+        if self._wake is not None:
+            self._wake.cancel()
         for job in self._waiting:
             job.result.cancel()
         self._waiting.clear()
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        for lane in self._lanes:
+            lane.executor.shutdown(wait=False, cancel_futures=True)
 
 
 def threads_for(cores: int) -> int:
@@ -146,6 +235,22 @@ def _worker_context() -> Any:
     context = get_context("forkserver")
     context.set_forkserver_preload(["auralis_server.streaming.renderer"])
     return context
+
+
+def _process_pool(workers: int, niceness: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=_worker_context(),
+        initializer=_start_worker,
+        initargs=(os.getpid(), niceness),
+    )
+
+
+def _start_worker(server_pid: int, niceness: int) -> None:
+    """A worker's set-up: end with the server; run ``niceness`` lower in CPU priority."""
+    watch_process(server_pid)
+    if niceness:
+        os.nice(niceness)
 
 
 def _ready() -> None:

@@ -4,6 +4,8 @@ worker process equal to the same render in this one."""
 from __future__ import annotations
 
 import asyncio
+import functools
+import os
 import subprocess
 import sys
 import threading
@@ -16,7 +18,11 @@ import pytest
 from auralis_server.audio.track import TrackAudio
 from auralis_server.fingerprint.dsp.analysis import plan_inputs
 from auralis_server.mastering.plan import make_plan
-from auralis_server.streaming.render_pool import DeadlinePool
+from auralis_server.streaming.render_pool import (
+    BACKGROUND_NICENESS,
+    URGENT_WITHIN_S,
+    DeadlinePool,
+)
 from auralis_server.streaming.renderer import ChunkRender
 from shared.geometry import ChunkGeometry
 from tests.conftest import write_audio
@@ -123,7 +129,7 @@ def test_the_worker_processes_end_when_the_server_is_killed() -> None:
         "async def main():\n"
         "    pool = DeadlinePool(2, processes=True)\n"
         "    await asyncio.gather(*(pool.run(os.getpid, 0.0) for _ in range(4)))\n"
-        "    print(*pool._executor._processes, flush=True)\n"
+        "    print(*pool.worker_pids(), flush=True)\n"
         "    time.sleep(600)\n"
         "asyncio.run(main())\n"
     )
@@ -140,3 +146,75 @@ def test_the_worker_processes_end_when_the_server_is_killed() -> None:
     while any(_alive(pid) for pid in workers) and time.monotonic() < give_up:
         time.sleep(0.05)
     assert not [pid for pid in workers if _alive(pid)]
+
+
+def test_a_start_never_waits_for_read_ahead_and_read_ahead_never_takes_the_urgent_lane() -> None:
+    """The background worker is busy with read-ahead; a job due now runs at once on the urgent
+    lane, and a job due in a minute waits for the background worker though the urgent one is
+    free (it would hold it when the next listener starts)."""
+    started: list[str] = []
+    release = threading.Event()
+
+    async def main() -> None:
+        pool = DeadlinePool(1, processes=False, urgent_workers=1)
+        now = time.monotonic()
+        try:
+            busy = asyncio.create_task(pool.run(lambda: release.wait(10), deadline=now + 30))
+            later = asyncio.create_task(pool.run(lambda: started.append("later"), now + 60))
+            while pool.waiting != 1 or not pool._running:  # busy holds the worker, later waits
+                await asyncio.sleep(0)
+            await pool.run(lambda: started.append("start"), deadline=now)
+            assert started == ["start"] and pool.waiting == 1  # "later" still waits
+            release.set()
+            await asyncio.gather(busy, later)
+        finally:
+            pool.close()
+
+    asyncio.run(main())
+    assert started == ["start", "later"]
+
+
+def test_read_ahead_that_becomes_due_takes_the_free_urgent_lane_unprompted() -> None:
+    """No job starts or ends while it waits: the pool looks again when it becomes urgent."""
+    release, busy_ended = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        release.wait(10)
+        busy_ended.set()
+
+    async def main() -> tuple[float, bool]:
+        pool = DeadlinePool(1, processes=False, urgent_workers=1)
+        try:
+            busy = asyncio.create_task(pool.run(hold, time.monotonic() + 60))
+            while not pool._running:  # the background worker has the blocking job
+                await asyncio.sleep(0)
+            due = time.monotonic() + URGENT_WITHIN_S + 0.2
+            ran_at, busy_had_ended = await pool.run(
+                lambda: (time.monotonic(), busy_ended.is_set()), due
+            )
+            release.set()
+            await busy
+            return ran_at - (due - URGENT_WITHIN_S), busy_had_ended
+        finally:
+            pool.close()
+
+    after_becoming_urgent_s, busy_had_ended = asyncio.run(main())
+    assert not busy_had_ended  # it ran on the urgent lane, beside the busy worker
+    assert after_becoming_urgent_s >= 0.0  # and not before it was due within the window
+
+
+def test_read_ahead_workers_run_at_a_lower_cpu_priority_than_the_urgent_one() -> None:
+    async def main() -> tuple[int, int]:
+        pool = DeadlinePool(1, processes=True, urgent_workers=1)
+        try:
+            now = time.monotonic()
+            background = await pool.run(functools.partial(os.nice, 0), now + 60)
+            urgent = await pool.run(functools.partial(os.nice, 0), now)
+            return background, urgent
+        finally:
+            pool.close()
+
+    server = os.nice(0)
+    background, urgent = asyncio.run(main())
+    assert urgent == server
+    assert background == min(19, server + BACKGROUND_NICENESS)
