@@ -148,7 +148,8 @@ _STATUS_TEXT = {
     409: "the name is taken",
     416: "the chunk range is not satisfiable",
     422: "the track's audio cannot be read",
-    503: "the server cannot do it now",
+    503: "the server cannot do it now (renders due now are waiting, or the database is locked "
+    "or unreachable); Retry-After says when to ask again",
 }
 
 
@@ -450,7 +451,7 @@ def _operation(path: str, method: str, op: Operation) -> Schema:
         responses[str(status)] = {"description": op.summary}
         if op.ok is not None:
             responses[str(status)]["content"] = _content(op.ok)
-    errors = set(op.errors) | {401}
+    errors = set(op.errors) | {401, 503}  # 503: any request may find the database busy
     if "{" in path or op.track_path:
         errors.add(404)
     for status in sorted(errors):

@@ -96,6 +96,9 @@ def test_a_write_while_another_process_holds_the_lock_is_a_503_then_succeeds(
     recorded = client.post(f"/api/tracks/{track_id}/plays")
     assert recorded.status_code == 200
     assert client.get("/api/plays").json()["tracks"][0]["id"] == track_id
+    # and the API's own document says the operation can answer that
+    operation = client.get("/api/openapi.json").json()["paths"]["/api/tracks/{track_id}/plays"]
+    assert "503" in operation["post"]["responses"]
 
 
 def test_a_database_error_that_is_a_bug_stays_a_500(
