@@ -73,7 +73,8 @@ def render_frame(
 @dataclass(frozen=True)
 class FrameSource:
     """What every frame of one stream request shares: where it comes from, how it sounds, and
-    the pool that renders it (None: a thread each, in no order).
+    the pool that renders it (None: a thread each, in no order). ``read_ahead``: nobody waits
+    for it yet (a client having a track ready), so it is due a chunk later than a start.
 
     ``baseline`` is the file's signature when the source was made: a chunk rendered after the
     file has changed would not belong with the ones before it.
@@ -85,6 +86,7 @@ class FrameSource:
     settings: RenderSettings
     sample_format: SampleFormat
     pool: DeadlinePool | None = None
+    read_ahead: bool = False
     baseline: tuple[int, int] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -149,8 +151,8 @@ class FrameSource:
         """When each frame of a request is needed: the first now (a listener waits to start),
         each later one a chunk's duration after the one before, as a listener playing in real
         time from the first frame needs them. A start so goes before others' read-ahead."""
-        asked, first = time.monotonic(), indices[0]
         chunk_s = self.audio.geometry.chunk_seconds
+        asked, first = time.monotonic() + (chunk_s if self.read_ahead else 0.0), indices[0]
         return lambda index: asked + (index - first) * chunk_s
 
     async def open(self, indices: Sequence[int]) -> AsyncIterator[bytes]:

@@ -83,7 +83,8 @@ async def stream_track(request: Request) -> Response:
     state = state_of(request)
     plan = plan_from_query(request.query_params)
     fmt = format_from_query(request.query_params)
-    if _is_read_ahead(request) and state.renders.behind():
+    read_ahead = _is_read_ahead(request)
+    if read_ahead and state.renders.behind():
         # Renders somebody needs by now are waiting: read-ahead would only delay them.
         raise Overloaded(
             "the server is behind on renders listeners need now; ask again later",
@@ -93,7 +94,9 @@ async def stream_track(request: Request) -> Response:
     count = audio.geometry.chunk_count
     chunk_range = _requested_range(request, count)
     indices = range(chunk_range.first, chunk_range.last + 1) if chunk_range else range(count)
-    source = FrameSource(state.cache, state.renderer, audio, plan, fmt, state.renders)
+    source = FrameSource(
+        state.cache, state.renderer, audio, plan, fmt, state.renders, read_ahead=read_ahead
+    )
     try:  # the plan and first frame before the headers, so an unreadable file is still a 422
         pieces = await source.open_pieces(indices)
     except AudioReadError as exc:

@@ -4,9 +4,11 @@ Retry-After (issue 16: start-up latency must not grow without bound)."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import httpx
+import pytest
 
 from auralis_server.audio.track import TrackAudio
 from auralis_server.streaming.renderer import IdentityRenderer, RenderSettings
@@ -70,3 +72,32 @@ def test_read_ahead_is_turned_away_while_renders_due_now_wait(
     # Nothing waits now: read-ahead is welcome again, and so is a plain request.
     assert httpx.head(url, timeout=10).status_code == 200
     assert httpx.get(url, headers={"Priority": "u=5"}, timeout=10).status_code == 200
+
+
+def test_read_ahead_is_due_a_chunk_later_than_a_start(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    """A client having a track ready (HEAD, or Priority u=5) is not a listener starting: its
+    render must not take the worker that starts are kept for."""
+    app = library.app(IdentityRenderer(), render_processes=1)
+    server, pool = live_server(app), app.state.auralis.renders
+    due_in_s: list[float] = []
+    run = pool.run
+
+    async def recording(work, deadline):  # type: ignore[no-untyped-def]
+        due_in_s.append(deadline - time.monotonic())
+        return await run(work, deadline)
+
+    pool.run = recording
+    stream = f"{server.url}/api/tracks/{{}}/stream?chunks=0-0"
+    assert httpx.head(stream.format(library.track_id("mono.wav")), timeout=10).status_code == 206
+    background = httpx.get(
+        stream.format(library.track_id("hi.flac")), headers={"Priority": "u=5"}, timeout=10
+    )
+    start = httpx.get(stream.format(library.track_id("song.wav")), timeout=10)
+    assert background.status_code == start.status_code == 206
+    head_due_s, background_due_s, start_due_s = due_in_s
+    chunk_s = library.settings.chunk_seconds
+    assert start_due_s <= 0.0
+    assert head_due_s == pytest.approx(chunk_s, abs=0.5)
+    assert background_due_s == pytest.approx(chunk_s, abs=0.5)
