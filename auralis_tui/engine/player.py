@@ -432,17 +432,23 @@ class Player:
                 settings.intensity,
                 loudness=loudness,
             )
-            async for frame in self.client.frames(request):
-                index = frame.header.chunk_index
-                samples = joiner.feed(frame)
-                current.tails[index] = frame.tail.copy()  # a view would keep the chunk
-                current.tails.pop(index - self.prefetch_chunks - 2, None)
-                if skip:
-                    samples, skip = samples[skip:], 0
-                await self._writer.emit(
-                    samples, current.fade_frames, last_of_track=index == count - 1
-                )
-                next_chunk = index + 1
+            async with contextlib.aclosing(self.client.frames(request)) as frames:
+                async for frame in frames:
+                    if self.settings != settings:
+                        # Asked for since the request, and none of this chunk is written: from
+                        # here on with the new settings (else the rest of the window, up to
+                        # ``prefetch_chunks`` chunks, would still play the old ones).
+                        break
+                    index = frame.header.chunk_index
+                    samples = joiner.feed(frame)
+                    current.tails[index] = frame.tail.copy()  # a view would keep the chunk
+                    current.tails.pop(index - self.prefetch_chunks - 2, None)
+                    if skip:
+                        samples, skip = samples[skip:], 0
+                    await self._writer.emit(
+                        samples, current.fade_frames, last_of_track=index == count - 1
+                    )
+                    next_chunk = index + 1
 
     # -- what is playing --------------------------------------------------------------------
 
@@ -661,7 +667,7 @@ class Player:
             crossfading=self.crossfade_s > 0,
         )
         if refeed is None:
-            return  # nothing buffered past a boundary: the next request uses the settings
+            return  # nothing buffered past a boundary: the feeder re-asks with the settings
         # Cut the old settings' future now, while the device is still a safety margin short
         # of the switch point (the loop may be busy; the device would not wait for it).
         switch_at = refeed.entry.written_at(refeed.start_frame)

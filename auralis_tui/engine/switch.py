@@ -53,7 +53,7 @@ def _boundary_in(entry: FedTrack, frame: int, written_frames: int) -> Refeed | N
         return None
     boundary = geometry.core_bounds(chunk)[0]
     if entry.written_at(boundary) > written_frames:
-        return None  # not written yet: the feeder's next request uses the new settings
+        return None  # not written yet: the feeder asks for it again with the new settings
     joiner = ChunkJoiner()
     joiner.prime(entry.tails.get(chunk - 1))  # the old plan's tail fades into the new head
     return Refeed(entry, boundary, joiner)

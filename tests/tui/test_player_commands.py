@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -439,3 +440,47 @@ def test_a_skip_waiting_for_its_targets_metadata_is_applied_though_the_queue_ran
     played = output.samples
     both = np.concatenate([second, third])
     assert _tail_matches(played, both, 0), f"played {len(played)} frames: {report.tracks}"
+
+
+class _HoldFirstStream:
+    """ASGI: the first stream request waits, before the server sees it, until released."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]]) -> None:
+        self.app = app
+        self.arrived, self.release = threading.Event(), threading.Event()
+        self._held = False
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:  # type: ignore[type-arg]
+        is_stream = scope["type"] == "http" and scope["path"].endswith("/stream")
+        if is_stream and scope["method"] == "GET" and not self._held:
+            self._held = True
+            self.arrived.set()
+            await asyncio.to_thread(self.release.wait, 30)
+        await self.app(scope, receive, send)
+
+
+def test_a_preset_asked_for_while_a_fetch_is_on_its_way_is_what_plays(
+    library: Library, live_server: Callable[..., LiveServer]
+) -> None:
+    """Found by hand (pause, seek, p, resume): a switch asked for while the feeder's request
+    was on its way, with nothing of it written yet, left the whole request window — up to
+    prefetch chunks, 30 s — in the old preset. Nothing was written: all of it is the new one."""
+    gate = _HoldFirstStream(library.app())
+    server = live_server(gate)
+    paths, ids = _tracks(library, 25.0)
+    output = CaptureOutput()
+
+    async def run() -> None:
+        async with AuralisClient(server.url) as client:
+            player = Player(client, output, prefetch_chunks=3)
+            task = asyncio.create_task(player.play(ids))
+            assert await asyncio.to_thread(gate.arrived.wait, 30)  # chunks 0-2, asked as adaptive
+            await player.send(SetSettings(PlaybackSettings("bright", 1.0)))
+            gate.release.set()
+            await asyncio.wait_for(task, 60)
+        output.wait()
+
+    asyncio.run(run())
+    bright = _render(paths[0], "bright").astype(np.float32)
+    assert output.samples.shape == bright.shape
+    assert float(np.abs(output.samples - bright).max()) < TOLERANCE
