@@ -77,22 +77,10 @@ class DeadlinePool:
     def __init__(self, workers: int, *, processes: bool, urgent_workers: int = 0) -> None:
         self.workers = max(1, workers)
         self.processes = processes
-        self._background = _Lane(
-            _process_pool(self.workers, BACKGROUND_NICENESS if urgent_workers else 0)
-            if processes
-            else ThreadPoolExecutor(self.workers, thread_name_prefix="render"),
-            self.workers,
+        self._background = self._lane(
+            self.workers, BACKGROUND_NICENESS if urgent_workers else 0, "render"
         )
-        self._urgent = (
-            _Lane(
-                _process_pool(urgent_workers, 0)
-                if processes
-                else ThreadPoolExecutor(urgent_workers, thread_name_prefix="render-urgent"),
-                urgent_workers,
-            )
-            if urgent_workers > 0
-            else None
-        )
+        self._urgent = self._lane(urgent_workers, 0, "render-urgent") if urgent_workers else None
         self._waiting: list[_Waiting[Any]] = []
         self._sequence = itertools.count()
         self._wake: asyncio.TimerHandle | None = None
@@ -107,6 +95,15 @@ class DeadlinePool:
         if processes == 0:
             return cls(threads_for(cores), processes=False)
         return cls(processes or cores, processes=True, urgent_workers=1)
+
+    def _lane(self, workers: int, niceness: int, name: str) -> _Lane:
+        """``workers`` processes at ``niceness``, or threads named ``name``."""
+        executor: Executor = (
+            _process_pool(workers, niceness)
+            if self.processes
+            else ThreadPoolExecutor(workers, thread_name_prefix=name)
+        )
+        return _Lane(executor, workers)
 
     @property
     def _lanes(self) -> list[_Lane]:
