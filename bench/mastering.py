@@ -9,9 +9,9 @@ hits standing over full scale, and soft-clipped (compressed-loud) masters, each 
 levels — under every preset, and measures each output with the BS.1770 meter: input and
 output LUFS per track, the spread of the outputs, and how many the plan flagged
 ceiling-limited (it keeps the peaks under −1 dBTP rather than reaching the target).
-On real music (skipped when the packages are absent): ``--estimate-only`` renders the first
-20 s of every drascula-music track under every preset and prints the plan's loudness estimate
-next to the measured output, with the issue-14 item-1 check (target ±1 LU, or
+On real music (skipped when the packages are absent): ``--estimate-only`` renders every
+whole drascula-music track under every preset, planned as the server plans it (fingerprint
+values and level profile), and prints the plan's loudness estimate next to the measured output, with the issue-14 item-1 check (target ±1 LU, or
 ``ceiling_limited_db`` matching the shortfall ±0.5 LU); ``--eq-reference`` prints each whole
 drascula/asc track's deviation from the EQ's reference and the correction ``adaptive`` applies.
 Usage: python bench/mastering.py [--library-only | --estimate-only | --eq-reference]
@@ -50,6 +50,7 @@ from auralis_server.mastering.eq import (  # noqa: E402
     reference_deviations_db,
 )
 from auralis_server.mastering.plan import make_plan  # noqa: E402
+from auralis_server.mastering.profile import measure_profile  # noqa: E402
 from auralis_server.streaming.plan_source import PlanSource  # noqa: E402
 from auralis_server.streaming.renderer import (
     MasteringRenderer,  # noqa: E402
@@ -66,7 +67,6 @@ TARGET_COLD_S = 1.0
 LIBRARY_TRACK_S = 20.0
 DRASCULA_DIR = Path("/usr/share/scummvm/drascula/audio")
 ASC_DIR = Path("/usr/share/games/asc/music")
-ESTIMATE_EXCERPT_S = 20.0
 
 
 def _hits(audio: np.ndarray, peak: float) -> np.ndarray:
@@ -109,9 +109,10 @@ def library_table() -> None:
     limited = dict.fromkeys(presets, 0)
     for name, audio in tracks.items():
         inputs = plan_inputs(audio, SAMPLE_RATE_HZ)
+        profile = measure_profile(audio, SAMPLE_RATE_HZ)
         cells = []
         for preset in presets:
-            plan = make_plan(inputs, preset, 1.0)
+            plan = make_plan(inputs, preset, 1.0, profile=profile)
             lufs = integrated_loudness(chain.render(audio, plan, SAMPLE_RATE_HZ), SAMPLE_RATE_HZ)
             outputs[preset].append(lufs)
             limited[preset] += plan.ceiling_limited_db > 0
@@ -222,13 +223,12 @@ def estimate_table() -> None:
     print(f"{'':<14}" + "".join(f"{'est → measured':>18}" for _ in PRESETS))
     for path in paths:
         info = probe(path)
-        audio = read_frames(
-            path, 0, min(info.total_frames, int(ESTIMATE_EXCERPT_S * info.sample_rate_hz))
-        )
+        audio = read_frames(path, 0, info.total_frames)
         values = plan_inputs(audio, info.sample_rate_hz)
+        profile = measure_profile(audio, info.sample_rate_hz)
         cells = []
         for name, preset in PRESETS.items():
-            plan = make_plan(values, name, 1.0)
+            plan = make_plan(values, name, 1.0, profile=profile)
             out = chain.render(audio, plan, info.sample_rate_hz)
             measured = integrated_loudness(out, info.sample_rate_hz)
             errors.append(measured - plan.output_lufs_estimate)

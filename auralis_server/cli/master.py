@@ -32,6 +32,7 @@ from auralis_server.fingerprint.dsp.analysis import FingerprintError, plan_input
 from auralis_server.fingerprint.rust.backend import rust_backend
 from auralis_server.mastering import chain
 from auralis_server.mastering.plan import Plan, make_plan
+from auralis_server.mastering.profile import measure_profile
 from auralis_server.mastering.true_peak import true_peak_envelope
 from shared.presets import DEFAULT_PRESET, PRESET_NAMES
 from shared.stream_params import parse_intensity, parse_preset
@@ -179,7 +180,8 @@ def run(args: argparse.Namespace) -> int:
         values = _plan_inputs(source, samples, info.sample_rate_hz, settings.fingerprint_servers)
     except FingerprintError as exc:
         raise CommandError(f"cannot analyse {source}: {exc}") from None
-    plan = make_plan(values, preset, intensity, target_lufs)
+    profile = measure_profile(samples, info.sample_rate_hz)
+    plan = make_plan(values, preset, intensity, target_lufs, profile)
     peak_dbtp, lufs = _write(samples, plan, info, target)
     print(summary(source, target, plan, peak_dbtp, lufs))
     return 0

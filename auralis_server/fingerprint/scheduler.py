@@ -36,7 +36,7 @@ from auralis_server.audio.source import AudioReadError
 from auralis_server.fingerprint import sidecar
 from auralis_server.fingerprint import store as fingerprint_store
 from auralis_server.fingerprint.dsp.analysis import ALGORITHM_VERSION, FingerprintError
-from auralis_server.fingerprint.worker import fingerprint_job
+from auralis_server.fingerprint.worker import JobResult, fingerprint_job
 from auralis_server.library.models import Track, database, utc_now
 from auralis_server.library.worker_guard import watch_parent
 
@@ -274,7 +274,7 @@ class FingerprintQueue:
                 return
             values = sidecar.read(Path(track.path), self._cache_dir, ALGORITHM_VERSION)
             if values is not None:
-                self._store(claim, track.path, values, "sidecar")
+                self._store(claim, track.path, JobResult(values, 0.0, "sidecar"))
                 return
         self._publish("fingerprint", {"track_id": track.id, "status": "processing"})
         if self._remote is not None:
@@ -302,14 +302,15 @@ class FingerprintQueue:
             )
         return self._remote_threads
 
-    def _compute_remote(self, path: str) -> tuple[Any, ...]:
-        """(values, seconds, source[, histogram, true peak]): the remote leaves the
-        block-loudness histogram to the first album play (``streaming.album_source``), and
-        measures no true peak."""
+    def _compute_remote(self, path: str) -> JobResult:
+        """The remote computes the values only: it leaves the block-loudness histogram to the
+        first album play (``streaming.album_source``) and the level profile to the first plan
+        (``streaming.plan_source``), and measures no true peak."""
         assert self._remote is not None
         started = time.perf_counter()
         try:
-            return self._remote.compute(path), time.perf_counter() - started, self._remote.source
+            values = self._remote.compute(path)
+            return JobResult(values, time.perf_counter() - started, self._remote.source)
         except Exception as exc:  # any failure of the remote falls back to Python
             log.warning("remote fingerprinter failed for %s (%s); computing in Python", path, exc)
             return self._process_pool().submit(fingerprint_job, path).result()
@@ -318,13 +319,14 @@ class FingerprintQueue:
 
     def _completed(self, claim: fingerprint_store.Claim, path: str, done: Future[Any]) -> None:
         try:
-            result = done.result()
-            values, seconds = result[0], result[1]
-            source = result[2] if len(result) > 2 else "python"
-            histogram = result[3] if len(result) > 3 else None
-            true_peak = result[4] if len(result) > 4 else None
-            log.info("track %d fingerprinted by %s in %.2f s", claim.track_id, source, seconds)
-            self._store(claim, path, values, source, histogram, true_peak)
+            result: JobResult = done.result()
+            log.info(
+                "track %d fingerprinted by %s in %.2f s",
+                claim.track_id,
+                result.source,
+                result.seconds,
+            )
+            self._store(claim, path, result)
         except (AudioReadError, FingerprintError) as exc:
             self._fail(claim.track_id, str(exc))
         except Exception as exc:
@@ -338,16 +340,15 @@ class FingerprintQueue:
         self,
         claim: fingerprint_store.Claim,
         path: str,
-        values: dict[str, float],
-        source: str,
-        histogram: bytes | None = None,
-        true_peak: float | None = None,
+        result: JobResult,
     ) -> None:
-        track_id = claim.track_id
+        track_id, values, source = claim.track_id, result.values, result.source
 
         def save() -> None:
             try:
-                fingerprint_store.save(track_id, values, source, histogram, true_peak)
+                fingerprint_store.save(
+                    track_id, values, source, result.histogram, result.true_peak, result.profile
+                )
             except DATABASE_UNAVAILABLE:
                 raise
             except Exception as exc:

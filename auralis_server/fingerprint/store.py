@@ -24,12 +24,23 @@ from auralis_server.library.models import Fingerprint, FingerprintJob, Track, da
 from shared.dimensions import pack_vector, unpack_vector
 
 
+@dataclass(frozen=True)
+class Stored:
+    """A current fingerprint row: the values, and what was measured with them (packed)."""
+
+    values: dict[str, float]
+    histogram: bytes | None  # block-loudness counts (audio.loudness.pack_histogram)
+    profile: bytes | None  # the level profile (mastering.profile.LevelProfile.pack)
+
+
 def current_values(track_id: int) -> dict[str, float] | None:
     """The stored values if they come from the current algorithm version."""
-    row = Fingerprint.get_or_none(
-        (Fingerprint.track == track_id) & (Fingerprint.algorithm_version == ALGORITHM_VERSION)
-    )
-    return unpack_vector(bytes(row.vector)) if row is not None else None
+    stored = current_rows([track_id]).get(track_id)
+    return stored.values if stored is not None else None
+
+
+def _blob(value: bytes | memoryview | None) -> bytes | None:
+    return bytes(value) if value else None
 
 
 def save(
@@ -38,9 +49,11 @@ def save(
     source: str,
     histogram: bytes | None = None,
     true_peak: float | None = None,
+    profile: bytes | None = None,
 ) -> None:
     """Store the vector (replacing any older one) and mark the track complete; ``histogram``
-    (packed block-loudness counts) and ``true_peak`` (linear) when the job measured them."""
+    (packed block-loudness counts), ``true_peak`` (linear) and ``profile`` (packed level
+    profile) when the job measured them."""
     bad = [name for name, value in values.items() if not math.isfinite(value)]
     if bad:
         raise ValueError(f"refusing to store non-finite fingerprint values: {', '.join(bad)}")
@@ -57,6 +70,7 @@ def save(
             computed_at=now,
             loudness_histogram=histogram,
             true_peak=true_peak if true_peak is not None and math.isfinite(true_peak) else None,
+            level_profile=profile,
         ).execute()
         Track.update(
             fingerprint_status="complete", fingerprint_computed_at=now, fingerprint_error=None
@@ -85,16 +99,20 @@ def stale_track_ids() -> list[int]:
     return [track.id for track in query]
 
 
-def current_rows(track_ids: list[int]) -> dict[int, tuple[dict[str, float], bytes | None]]:
-    """(values, packed loudness histogram or None) of those tracks with a fingerprint of the
-    current algorithm version, in one query (an album's worth at a time)."""
+def current_rows(track_ids: list[int]) -> dict[int, Stored]:
+    """The rows of those tracks with a fingerprint of the current algorithm version, in one
+    query (an album's worth at a time)."""
     rows = Fingerprint.select(
-        Fingerprint.track, Fingerprint.vector, Fingerprint.loudness_histogram
+        Fingerprint.track,
+        Fingerprint.vector,
+        Fingerprint.loudness_histogram,
+        Fingerprint.level_profile,
     ).where(Fingerprint.track.in_(track_ids) & (Fingerprint.algorithm_version == ALGORITHM_VERSION))
     return {
-        row.track_id: (
+        row.track_id: Stored(
             unpack_vector(bytes(row.vector)),
-            bytes(row.loudness_histogram) if row.loudness_histogram else None,
+            _blob(row.loudness_histogram),
+            _blob(row.level_profile),
         )
         for row in rows
     }
@@ -111,6 +129,11 @@ def true_peaks(track_ids: list[int]) -> dict[int, float]:
 def save_loudness_histogram(track_id: int, histogram: bytes) -> None:
     """Keep a histogram measured on demand on the track's fingerprint row, if it has one."""
     Fingerprint.update(loudness_histogram=histogram).where(Fingerprint.track == track_id).execute()
+
+
+def save_level_profile(track_id: int, profile: bytes) -> None:
+    """Keep a level profile measured on demand on the track's fingerprint row, if it has one."""
+    Fingerprint.update(level_profile=profile).where(Fingerprint.track == track_id).execute()
 
 
 # -- the shared queue -----------------------------------------------------------------------

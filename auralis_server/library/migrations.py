@@ -201,6 +201,15 @@ def _add_true_peak(migrator: SchemaMigrator) -> None:
     migrator.migrate(migrator.add_column("fingerprint", "true_peak", peewee.FloatField(null=True)))
 
 
+def _add_level_profile(migrator: SchemaMigrator) -> None:
+    """Version 8: ``fingerprint.level_profile``, each track's spectrum and compressor-level
+    distribution (mastering.profile) for the level stage; NULL until measured (the first plan
+    of the track measures it)."""
+    migrator.migrate(
+        migrator.add_column("fingerprint", "level_profile", peewee.BlobField(null=True))
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "folded search text of every track", _add_search_column),
     Migration(3, "play counts, play state and playlists", _add_plays_and_playlists),
@@ -208,6 +217,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "block-loudness histograms for album loudness", _add_loudness_histogram),
     Migration(6, "fingerprint jobs claimed with a lease", _add_fingerprint_jobs),
     Migration(7, "true peaks for ReplayGain", _add_true_peak),
+    Migration(8, "level profiles for the mastering level stage", _add_level_profile),
 )
 """Every step after 0.1.0's schema, in order."""
 

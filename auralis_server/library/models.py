@@ -90,6 +90,11 @@ class Fingerprint(BaseModel):
     # mastering.true_peak), for Subsonic's ReplayGain peaks; NULL until measured: the Python
     # job stores it, other sources leave it out (schema v7).
     true_peak = peewee.FloatField(null=True)
+    # Third-octave energies and the compressor detector's level distribution
+    # (mastering.profile.LevelProfile.pack) for the level stage's estimate; NULL until
+    # measured: the Python job stores it, the first plan of a track from another source
+    # measures it (schema v8).
+    level_profile = peewee.BlobField(null=True)
 
 
 class FingerprintJob(BaseModel):

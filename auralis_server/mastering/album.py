@@ -12,16 +12,19 @@ Two things follow the track. The compressor's threshold sits as far above each t
 level as the album plan puts it above the album's, so no track is squashed just for being
 the loud one. And one EQ does not move every track's loudness alike (on a generated album
 of three mixes the shared EQ alone moved them up to 1 LU apart): the level gain gets a
-per-track term, what the plan's model (``plan.eq_level_change_db``, ``level.py``) says
-the shared EQ and compressor do to the album minus what they do to this track, so every
-track's loudness moves by the album's amount. A track's output estimate is the album's,
+per-track term, what the plan's model (``plan.chain_loudness_db``, over the level profiles
+when known: the album's is the sum of its tracks') says the shared EQ and compressor do to
+the album minus what they do to this track, so every track's loudness moves by the album's
+amount. A track's output estimate is the album's,
 shifted by how far the track's loudness lies from the album's.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,26 +33,24 @@ import numpy as np
 
 from auralis_server.audio.arrays import Array
 from auralis_server.audio.loudness import histogram_energy, histogram_loudness
-from auralis_server.mastering.level import compressor_loudness_change_db
 from auralis_server.mastering.plan import (
-    LUFS_TO_RMS_DB,
     REFERENCE_BANDS,
-    Compressor,
-    EqBand,
     Plan,
-    eq_level_change_db,
-    k_weighting_db,
+    chain_loudness_db,
     make_plan,
     with_hash,
 )
+from auralis_server.mastering.profile import LevelProfile
 
 
 @dataclass(frozen=True)
 class AlbumMember:
-    """What album loudness needs of one track: its plan inputs and block-loudness counts."""
+    """What album loudness needs of one track: its plan inputs, block-loudness counts and
+    level profile."""
 
     values: dict[str, float]
     histogram: Array
+    profile: LevelProfile | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class AlbumLoudness:
     crest_db: float  # the album's highest peak (a track's lufs + crest) over ``lufs``
     bands: dict[str, float]  # band balance of the whole album, energy-weighted
     tracks: int
+    profile: LevelProfile | None = None  # the tracks' summed profiles, when all have one
 
     def values(self) -> dict[str, float]:
         """The album as plan inputs, as if it were one track."""
@@ -82,7 +84,9 @@ def album_loudness(members: Sequence[AlbumMember]) -> AlbumLoudness:
         )
         for name in REFERENCE_BANDS
     }
-    return AlbumLoudness(lufs, round(peak - lufs, 2), bands, len(members))
+    profiles = [m.profile for m in members if m.profile is not None]
+    profile = functools.reduce(operator.add, profiles) if len(profiles) == len(members) else None
+    return AlbumLoudness(lufs, round(peak - lufs, 2), bands, len(members), profile)
 
 
 def album_plan(
@@ -91,10 +95,11 @@ def album_plan(
     preset_name: str,
     intensity: float,
     target_lufs: float | None = None,
+    track_profile: LevelProfile | None = None,
 ) -> Plan:
     """The plan of one track of ``album``: the album's plan, the compressor threshold and the
     output estimate moved by the track's distance from the album's loudness."""
-    base = make_plan(album.values(), preset_name, intensity, target_lufs)
+    base = make_plan(album.values(), preset_name, intensity, target_lufs, album.profile)
     track_lufs, track_crest = round(track_values["lufs"], 2), round(track_values["crest_db"], 2)
     shift_db = track_lufs - album.lufs
     compressor = base.compressor
@@ -105,8 +110,14 @@ def album_plan(
     compensation_db = 0.0
     estimate = track_lufs
     if not base.bypass:  # intensity 0: the original samples, nothing to compensate
-        compensation_db = _chain_loudness_db(album.values(), base.eq, base.compressor) - (
-            _chain_loudness_db(track_values, base.eq, compressor)
+        compensation_db = chain_loudness_db(
+            album.values(), base.eq, base.compressor, base.expander, album.profile
+        ) - chain_loudness_db(
+            track_values,
+            base.eq,
+            compressor,
+            base.expander,
+            track_profile if album.profile is not None else None,
         )
         estimate = base.output_lufs_estimate + shift_db
     return with_hash(
@@ -119,21 +130,6 @@ def album_plan(
             output_lufs_estimate=_round(estimate),
             hash="",
         )
-    )
-
-
-def _chain_loudness_db(
-    values: dict[str, float], eq: tuple[EqBand, ...], compressor: Compressor | None
-) -> float:
-    """The loudness change the plan's model predicts of this EQ and compressor on a track."""
-    bands = {name: round(float(values[name]), 4) for name in REFERENCE_BANDS}
-    eq_loudness_db, eq_energy_db = eq_level_change_db(bands, eq)
-    if compressor is None:
-        return eq_loudness_db
-    est_rms = round(values["lufs"], 2) + LUFS_TO_RMS_DB - k_weighting_db(bands)
-    over_rms_db = compressor.threshold_dbfs - (est_rms + eq_energy_db)
-    return eq_loudness_db + compressor_loudness_change_db(
-        over_rms_db, compressor.ratio, compressor.knee_db, round(values["crest_db"], 2)
     )
 
 

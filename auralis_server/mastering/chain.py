@@ -23,12 +23,18 @@ from scipy.signal import butter, sosfilt
 
 from auralis_server.audio.arrays import Array
 from auralis_server.audio.parallel import per_channel
+from auralis_server.mastering.blocks import (
+    BLOCK_FRAMES,
+    block_power,
+    moving_mean,
+    power_db,
+    window_blocks,
+)
 from auralis_server.mastering.eq import biquad_sos
 from auralis_server.mastering.level import soft_knee_reduction_db
 from auralis_server.mastering.plan import Compressor, Expander, Limiter, Plan
 from auralis_server.mastering.true_peak import true_peak_envelope
 
-BLOCK_FRAMES = 32
 BAND_LIMIT_FRACTION = 0.88
 BAND_LIMIT_ORDER = 2
 # The limiter aims this far under the plan's ceiling so that a true-peak meter with another
@@ -36,14 +42,7 @@ BAND_LIMIT_ORDER = 2
 LIMITER_MARGIN_DB = 0.5
 _SETTLE_LEVEL = 1e-5  # −100 dB
 _MAX_SETTLE_S = 2.0
-_POWER_FLOOR = 1e-20
 _DB_TO_NEPER = math.log(10.0) / 20.0  # 10 ** (dB / 20) == exp(dB · this), and exp is faster
-
-
-def _blocks(ms: float, rate_hz: int) -> int:
-    """An odd window length in blocks, at least one."""
-    blocks = max(1, round(ms * rate_hz / 1000.0 / BLOCK_FRAMES))
-    return blocks if blocks % 2 else blocks + 1
 
 
 def eq_sections(plan: Plan, rate_hz: int) -> Array | None:
@@ -81,7 +80,7 @@ def eq_settle_frames(sections: Array | None, rate_hz: int) -> int:
 
 def _limiter_windows(settings: Limiter, rate_hz: int) -> tuple[int, int]:
     """(sliding-minimum, moving-mean) widths in blocks; the minimum reaches one block further."""
-    mean = _blocks(settings.lookahead_ms, rate_hz)
+    mean = window_blocks(settings.lookahead_ms, rate_hz)
     return mean + 2, mean
 
 
@@ -90,10 +89,14 @@ def _reach_blocks(plan: Plan, rate_hz: int) -> int:
     reach = 1  # linear interpolation between block centres
     if plan.compressor is not None:
         c = plan.compressor
-        reach += sum(_blocks(ms, rate_hz) // 2 for ms in (c.window_ms, c.hold_ms, c.smoothing_ms))
+        reach += sum(
+            window_blocks(ms, rate_hz) // 2 for ms in (c.window_ms, c.hold_ms, c.smoothing_ms)
+        )
     if plan.expander is not None:
         e = plan.expander
-        reach += _blocks(e.slow_ms, rate_hz) // 2 + _blocks(e.smoothing_ms, rate_hz) // 2
+        reach += (
+            window_blocks(e.slow_ms, rate_hz) // 2 + window_blocks(e.smoothing_ms, rate_hz) // 2
+        )
     if plan.limiter is not None:
         minimum, mean = _limiter_windows(plan.limiter, rate_hz)
         reach += minimum // 2 + mean // 2 + 2  # + the interpolator's reach, in blocks
@@ -109,49 +112,22 @@ def context_frames(plan: Plan, rate_hz: int) -> tuple[int, int]:
     return -(-before // BLOCK_FRAMES) * BLOCK_FRAMES, reach
 
 
-def _moving_mean(values: Array, window: int, edge: str) -> Array:
-    """Centred mean over an odd ``window``; outside the array is 0 (``zero``) or the edge value."""
-    half = window // 2
-    padded = (
-        np.pad(values, (half, half))
-        if edge == "zero"
-        else np.pad(values, (half, half), mode="edge")
-    )
-    cumulative = np.concatenate([[0.0], np.cumsum(padded)])
-    return (cumulative[window:] - cumulative[:-window]) / window
-
-
-def _block_power(audio: Array) -> Array:
-    """Mean square per block over all channels (a last, short block is zero-padded)."""
-    whole = len(audio) // BLOCK_FRAMES * BLOCK_FRAMES
-    blocks = audio[:whole].reshape(-1, BLOCK_FRAMES * audio.shape[1])
-    power = np.einsum("ij,ij->i", blocks, blocks)
-    if whole < len(audio):
-        rest = audio[whole:]
-        power = np.append(power, np.vdot(rest, rest))
-    return power / (BLOCK_FRAMES * audio.shape[1])
-
-
-def _db(power: Array) -> Array:
-    return 10.0 * np.log10(np.maximum(power, _POWER_FLOOR))
-
-
 def compressor_gain_db(power: Array, settings: Compressor, rate_hz: int) -> Array:
     """Per-block downward compression with a soft knee, linked across channels."""
-    level_db = _db(_moving_mean(power, _blocks(settings.window_ms, rate_hz), "zero"))
+    level_db = power_db(moving_mean(power, window_blocks(settings.window_ms, rate_hz), "zero"))
     reduction = soft_knee_reduction_db(
         level_db - settings.threshold_dbfs, settings.ratio, settings.knee_db
     )
-    held = minimum_filter1d(-reduction, _blocks(settings.hold_ms, rate_hz), mode="nearest")
-    return _moving_mean(held, _blocks(settings.smoothing_ms, rate_hz), "edge")
+    held = minimum_filter1d(-reduction, window_blocks(settings.hold_ms, rate_hz), mode="nearest")
+    return moving_mean(held, window_blocks(settings.smoothing_ms, rate_hz), "edge")
 
 
 def expander_gain_db(power: Array, settings: Expander, rate_hz: int) -> Array:
     """Per-block transient expansion: gain follows how far the fast level stands over the slow."""
-    fast = _db(_moving_mean(power, _blocks(settings.fast_ms, rate_hz), "zero"))
-    slow = _db(_moving_mean(power, _blocks(settings.slow_ms, rate_hz), "zero"))
+    fast = power_db(moving_mean(power, window_blocks(settings.fast_ms, rate_hz), "zero"))
+    slow = power_db(moving_mean(power, window_blocks(settings.slow_ms, rate_hz), "zero"))
     gain = np.clip(settings.amount * (fast - slow), -settings.max_db, settings.max_db)
-    return _moving_mean(gain, _blocks(settings.smoothing_ms, rate_hz), "edge")
+    return moving_mean(gain, window_blocks(settings.smoothing_ms, rate_hz), "edge")
 
 
 def limiter_gain(audio: Array, settings: Limiter, rate_hz: int) -> Array:
@@ -167,7 +143,7 @@ def limiter_gain(audio: Array, settings: Limiter, rate_hz: int) -> Array:
     block_peaks = np.maximum.reduceat(peaks, np.arange(0, len(peaks), BLOCK_FRAMES))
     per_block = np.minimum(1.0, ceiling / np.maximum(block_peaks, 1e-12))
     minimum, mean = _limiter_windows(settings, rate_hz)
-    return _moving_mean(minimum_filter1d(per_block, minimum, mode="nearest"), mean, "edge")
+    return moving_mean(minimum_filter1d(per_block, minimum, mode="nearest"), mean, "edge")
 
 
 def _per_frame(block_values: Array, frames: int) -> Array:
@@ -199,7 +175,7 @@ def render(audio: Array, plan: Plan, rate_hz: int) -> Array:
     else:
         out = out.copy()  # the gains below work in place
     if plan.compressor is not None or plan.expander is not None:
-        power = _block_power(out)
+        power = block_power(out)
         gain_db = np.full(len(power), plan.gain_db)
         if plan.compressor is not None:
             gain_db += compressor_gain_db(power, plan.compressor, rate_hz)

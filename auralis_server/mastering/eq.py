@@ -255,11 +255,13 @@ _PROBE_DB = 6.0  # the gain at which each filter's effect per dB is read
 MODEL_RATE_HZ = 48000
 
 
-def power_response(sections: Sequence[Array], rate_hz: int = MODEL_RATE_HZ) -> Array:
-    """|H|² of a cascade on ``MODEL_GRID_HZ`` (1 for no sections)."""
+def power_response(
+    sections: Sequence[Array], rate_hz: int = MODEL_RATE_HZ, freqs_hz: Array = MODEL_GRID_HZ
+) -> Array:
+    """|H|² of a cascade at ``freqs_hz`` (1 for no sections)."""
     if not sections:
-        return np.ones_like(MODEL_GRID_HZ)
-    _, response = sosfreqz(np.array(sections), worN=MODEL_GRID_HZ, fs=rate_hz)
+        return np.ones_like(freqs_hz)
+    _, response = sosfreqz(np.array(sections), worN=freqs_hz, fs=rate_hz)
     return np.abs(response) ** 2
 
 

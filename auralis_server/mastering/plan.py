@@ -46,10 +46,21 @@ from auralis_server.mastering.level import (
     compressor_loudness_change_db,
     limiter_loudness_loss_db,
 )
+from auralis_server.mastering.profile import (
+    BAND_CENTRES_HZ,
+    COMPRESSOR_HOLD_MS,
+    COMPRESSOR_WINDOW_MS,
+    EXPANDER_FAST_MS,
+    EXPANDER_SLOW_MS,
+    LevelProfile,
+    compressor_change_db,
+    eq_change_db,
+    expander_change_db,
+)
 from shared.lwrp import BLEND_HALF_WIDTH, CREST_THRESHOLD_DB, LOUD_THRESHOLD_LUFS
 from shared.presets import PRESETS
 
-PLAN_VERSION = 3
+PLAN_VERSION = 4
 CEILING_DBTP = -1.0
 CEILING_MARGIN_DB = 0.5
 # Loud tracks keep their crest only if the limiter stays idle, and the peak the plan infers
@@ -79,8 +90,8 @@ class Compressor:
     threshold_dbfs: float
     ratio: float
     knee_db: float = 6.0
-    window_ms: float = 50.0
-    hold_ms: float = 60.0
+    window_ms: float = COMPRESSOR_WINDOW_MS
+    hold_ms: float = COMPRESSOR_HOLD_MS
     smoothing_ms: float = 30.0
 
 
@@ -90,8 +101,8 @@ class Expander:
 
     amount: float
     max_db: float = 6.0  # the most any transient is raised
-    fast_ms: float = 5.0
-    slow_ms: float = 80.0
+    fast_ms: float = EXPANDER_FAST_MS
+    slow_ms: float = EXPANDER_SLOW_MS
     smoothing_ms: float = 5.0
 
 
@@ -159,6 +170,7 @@ def lwrp_weights(lufs: float, crest_db: float) -> dict[str, float]:
 
 
 _K_WEIGHTS = power_response(list(k_weighting_sos(MODEL_RATE_HZ)))
+_PROFILE_K_WEIGHTS = power_response(list(k_weighting_sos(MODEL_RATE_HZ)), freqs_hz=BAND_CENTRES_HZ)
 
 
 def _weighted_db(spectrum: Array, numerator: Array, denominator: Array) -> float:
@@ -172,15 +184,16 @@ def k_weighting_db(bands: dict[str, float]) -> float:
     return _weighted_db(model_spectrum(bands), _K_WEIGHTS, np.ones_like(_K_WEIGHTS))
 
 
+def _eq_biquads(eq: tuple[EqBand, ...]) -> list[Array]:
+    return [biquad_sos(b.kind, b.freq_hz, b.gain_db, b.q, MODEL_RATE_HZ) for b in eq if b.gain_db]
+
+
 def eq_level_change_db(bands: dict[str, float], eq: tuple[EqBand, ...]) -> tuple[float, float]:
     """(loudness change in LU, energy change in dB) the EQ makes to a track with this balance,
     read over the track's model spectrum (``eq.model_spectrum``), K-weighted for loudness."""
     if sum(bands.values()) <= 0:
         return 0.0, 0.0
-    sections = [
-        biquad_sos(b.kind, b.freq_hz, b.gain_db, b.q, MODEL_RATE_HZ) for b in eq if b.gain_db
-    ]
-    gains = power_response(sections)
+    gains = power_response(_eq_biquads(eq))
     spectrum = model_spectrum(bands)
     loudness = _weighted_db(spectrum, _K_WEIGHTS * gains, _K_WEIGHTS)
     return loudness, _weighted_db(spectrum, gains, np.ones_like(gains))
@@ -195,12 +208,47 @@ def eq_peak_change_db(bands: dict[str, float], eq: tuple[EqBand, ...]) -> float:
     and 8 dB low, 1.8 dB high at worst."""
     if sum(bands.values()) <= 0:
         return 0.0
-    sections = [
-        biquad_sos(b.kind, b.freq_hz, b.gain_db, b.q, MODEL_RATE_HZ) for b in eq if b.gain_db
-    ]
     amplitudes = np.sqrt(model_spectrum(bands))
-    gains = np.sqrt(power_response(sections))
+    gains = np.sqrt(power_response(_eq_biquads(eq)))
     return 20.0 * math.log10(float(amplitudes @ gains) / amplitudes.sum())
+
+
+def chain_loudness_db(
+    values: dict[str, float],
+    eq: tuple[EqBand, ...],
+    compressor: Compressor | None,
+    expander: Expander | None = None,
+    profile: LevelProfile | None = None,
+) -> float:
+    """The loudness change (LU) the EQ and dynamics make to a track (lufs, crest_db, bands).
+
+    Read over its level profile when it has one: the EQ's K-weighted response averaged over
+    the track's spectrum, the compressor's and expander's gains over their detector levels.
+    Without one (a caller with only the fingerprint), the band model (``eq.model_spectrum``)
+    and a level spread from the crest (``level.py``) stand in, and the expander counts for
+    nothing.
+    """
+    if profile is not None:
+        gains = power_response(_eq_biquads(eq), freqs_hz=BAND_CENTRES_HZ)
+        change, eq_energy = eq_change_db(profile, gains, _PROFILE_K_WEIGHTS)
+        if compressor is not None:
+            change += compressor_change_db(
+                profile, compressor.threshold_dbfs, compressor.ratio, compressor.knee_db, eq_energy
+            )
+        if expander is not None:
+            change += expander_change_db(profile, expander.amount, expander.max_db)
+        return change
+    bands = {name: round(float(values[name]), 4) for name in REFERENCE_BANDS}
+    eq_loudness, eq_energy = eq_level_change_db(bands, eq)
+    if compressor is None:
+        return eq_loudness
+    est_rms = _r(values["lufs"]) + LUFS_TO_RMS_DB - k_weighting_db(bands)
+    return eq_loudness + compressor_loudness_change_db(
+        compressor.threshold_dbfs - (est_rms + eq_energy),
+        compressor.ratio,
+        compressor.knee_db,
+        _r(values["crest_db"]),
+    )
 
 
 @dataclass(frozen=True)
@@ -216,7 +264,7 @@ def _level_stage(
     lufs: float,
     crest_db: float,
     est_rms: float,
-    chain_loudness_db: float,
+    chain_change_db: float,
     eq_peak_db: float,
     expander: Expander | None,
     weights: dict[str, float],
@@ -224,10 +272,10 @@ def _level_stage(
     intensity: float,
 ) -> LevelStage:
     """The one gain after dynamics that brings the output to the target, as far as the ceiling
-    allows. ``chain_loudness_db`` is what EQ and dynamics change before it."""
+    allows. ``chain_change_db`` is what EQ and dynamics change before it."""
     loud = weights["compressed_loud"] + weights["dynamic_loud"]
     goal = lufs + intensity * (target_lufs - lufs)
-    makeup = goal - (lufs + chain_loudness_db)
+    makeup = goal - (lufs + chain_change_db)
     trim = -loud * max(0.0, goal - lufs)  # restraint: a loud master is never raised
     transient_rise = (
         min(expander.max_db, expander.amount * ESTIMATED_TRANSIENT_RISE_DB) if expander else 0.0
@@ -239,7 +287,7 @@ def _level_stage(
     ceiling_trim = min(0.0, aim + allowance - peak_out)
     limiting = max(0.0, peak_out + ceiling_trim - (CEILING_DBTP - CEILING_MARGIN_DB))
     output = (
-        lufs + chain_loudness_db + makeup + trim + ceiling_trim - limiter_loudness_loss_db(limiting)
+        lufs + chain_change_db + makeup + trim + ceiling_trim - limiter_loudness_loss_db(limiting)
     )
     shortfall = max(0.0, goal + trim - output) if ceiling_trim < 0.0 else 0.0
     return LevelStage(makeup, trim, ceiling_trim, output, shortfall)
@@ -254,8 +302,10 @@ def make_plan(
     preset_name: str,
     intensity: float,
     target_lufs: float | None = None,
+    profile: LevelProfile | None = None,
 ) -> Plan:
-    """The plan for a track with fingerprint ``values`` (only lufs, crest_db and bands are read);
+    """The plan for a track with fingerprint ``values`` (only lufs, crest_db and bands are read)
+    and, when known, its level profile (for the level stage's estimate);
     ``target_lufs`` replaces the preset's target loudness (the offline ``master`` command)."""
     lufs = _r(values["lufs"])
     crest = _r(values["crest_db"])
@@ -288,19 +338,9 @@ def make_plan(
         w_comp * preset.expansion * severity + w_quiet * preset.transient_emphasis
     )
     expander = Expander(_r(amount, 3)) if amount > 0.0005 else None
-    eq_loudness, eq_energy = eq_level_change_db(bands, eq)
-    dynamics_loudness = (
-        compressor_loudness_change_db(
-            compressor.threshold_dbfs - (est_rms + eq_energy),
-            compressor.ratio,
-            compressor.knee_db,
-            crest,
-        )
-        if compressor is not None
-        else 0.0
-    )
     level = _level_stage(
-        lufs, crest, est_rms, eq_loudness + dynamics_loudness, eq_peak_change_db(bands, eq),
+        lufs, crest, est_rms, chain_loudness_db(values, eq, compressor, expander, profile),
+        eq_peak_change_db(bands, eq),
         expander, weights,
         target, intensity,
     )  # fmt: skip

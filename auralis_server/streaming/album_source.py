@@ -1,7 +1,7 @@
 """Album loudness of a track's album, from what the fingerprint job stored, measuring the rest.
 
-Each album track contributes its plan inputs (the stored fingerprint, or the cold path's)
-and its block-loudness histogram. The fingerprint job's Python path stores the histogram
+Each album track contributes its plan inputs (the stored fingerprint, or the cold path's,
+with its level profile) and its block-loudness histogram. The fingerprint job's Python path stores the histogram
 with the fingerprint; a track fingerprinted by Rust, from a sidecar or before schema 5 has
 none, so the first album play decodes it once, measures the histogram with the same meter
 (``audio.loudness``) and keeps it on the fingerprint row (or in memory, for a track with no
@@ -19,6 +19,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from auralis_server.audio.arrays import Array
 from auralis_server.audio.loudness import loudness_histogram, pack_histogram, unpack_histogram
@@ -34,7 +35,10 @@ _MEASURED_TRACKS = 1024  # histograms of tracks without a fingerprint row, kept 
 ALBUM_MEMO_S = 10.0
 _MEMO_TRACKS = 256
 
-Inputs = Callable[[TrackAudio], tuple[dict[str, float], str]]
+if TYPE_CHECKING:
+    from auralis_server.streaming.plan_source import TrackInputs
+
+Inputs = Callable[[TrackAudio], "TrackInputs"]
 
 
 class AlbumSource:
@@ -70,11 +74,11 @@ class AlbumSource:
         for track in tracks:
             row = stored.get(track.track_id)
             try:
-                values = row[0] if row is not None else self._inputs(track)[0]
-                histogram = unpack_histogram(row[1] if row is not None else None)
+                inputs = self._inputs(track)
+                histogram = unpack_histogram(row.histogram if row is not None else None)
                 if histogram is None:
                     histogram = self._measure(track, has_row=row is not None)
-                members.append(AlbumMember(values, histogram))
+                members.append(AlbumMember(inputs.values, histogram, inputs.profile))
             except AudioReadError as exc:
                 log.warning("track %d left out of its album's loudness: %s", track.track_id, exc)
         return album_loudness(members) if members else None

@@ -10,11 +10,10 @@ import soundfile
 
 from auralis_server.audio.source import read_frames
 from auralis_server.config import Settings
-from auralis_server.fingerprint.dsp.analysis import plan_inputs
 from auralis_server.library.demo import write_demo_library
 from auralis_server.library.models import Track
 from auralis_server.mastering import chain
-from auralis_server.mastering.plan import make_plan
+from auralis_server.streaming.plan_source import inputs_from_samples
 from tests.conftest import LiveServer
 from tests.server.conftest import Library
 from tests.tui.cli_run import auralis
@@ -43,7 +42,7 @@ def test_fetch_writes_the_whole_track_render(
     assert "" not in result.stdout.splitlines()  # the progress bar draws on stderr only
     written, rate = soundfile.read(out, always_2d=True)
     decoded = read_frames(Path(track.path), 0, track.total_frames).astype(np.float64)
-    expected = chain.render(decoded, make_plan(plan_inputs(decoded, rate), "warm", 0.7), rate)
+    expected = chain.render(decoded, inputs_from_samples(decoded, rate).plan("warm", 0.7), rate)
     assert written.shape == expected.shape
     assert np.abs(written - expected).max() < 10 ** (-90 / 20)
 

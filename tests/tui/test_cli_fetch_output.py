@@ -98,7 +98,15 @@ def test_a_fetch_stopped_by_sigterm_leaves_no_partial_file(
     out = tmp_path / "out" / "song.flac"
     out.parent.mkdir()
     fetch = subprocess.Popen(
-        [*AURALIS, "--server", server.url, "fetch", str(library.track_id("song.wav")), "-o", str(out)],
+        [
+            *AURALIS,
+            "--server",
+            server.url,
+            "fetch",
+            str(library.track_id("song.wav")),
+            "-o",
+            str(out),
+        ],
         cwd=ROOT,
         stderr=subprocess.PIPE,
         text=True,

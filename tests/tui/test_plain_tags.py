@@ -60,7 +60,12 @@ def broken_lines_server(
     tmp_path: Path, settings_for: Callable[..., Settings], live_server: Callable[..., LiveServer]
 ) -> Iterator[LiveServer]:
     yield from _serve_tagged(
-        tmp_path, settings_for, live_server, title="Ti\ttle", artist="Line\nBreak", album="Alb\tum\nnew"
+        tmp_path,
+        settings_for,
+        live_server,
+        title="Ti\ttle",
+        artist="Line\nBreak",
+        album="Alb\tum\nnew",
     )
 
 

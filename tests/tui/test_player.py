@@ -9,10 +9,9 @@ from pathlib import Path
 import numpy as np
 
 from auralis_server.audio.source import read_frames
-from auralis_server.fingerprint.dsp.analysis import plan_inputs
 from auralis_server.library.models import Track
 from auralis_server.mastering import chain
-from auralis_server.mastering.plan import make_plan
+from auralis_server.streaming.plan_source import inputs_from_samples
 from auralis_tui.api import AuralisClient
 from auralis_tui.engine.joiner import equal_power
 from auralis_tui.engine.outputs import CaptureOutput
@@ -29,7 +28,7 @@ def _render(path: Path, preset: str = "adaptive", intensity: float = 1.0) -> np.
     decoded = read_frames(path, 0, track.total_frames).astype(np.float64)
     return chain.render(
         decoded,
-        make_plan(plan_inputs(decoded, track.sample_rate), preset, intensity),
+        inputs_from_samples(decoded, track.sample_rate).plan(preset, intensity),
         track.sample_rate,
     )
 

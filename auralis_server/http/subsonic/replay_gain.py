@@ -81,7 +81,7 @@ def measured(tracks: Sequence[Track]) -> Loudness:
     """The stored loudness and peaks of the tracks and of their albums, in a few queries."""
     members = _album_members(tracks)
     member_ids = sorted({track_id for ids in members.values() for track_id in ids})
-    rows: dict[int, tuple[dict[str, float], bytes | None]] = {}
+    rows: dict[int, fingerprint_store.Stored] = {}
     peaks: dict[int, float] = {}
     for batch in _batches(member_ids):
         rows.update(fingerprint_store.current_rows(batch))
@@ -98,12 +98,12 @@ def measured(tracks: Sequence[Track]) -> Loudness:
     return Loudness(track_lufs, album_lufs, peaks, album_peak)
 
 
-def _album_lufs(rows: list[tuple[dict[str, float], bytes | None] | None]) -> float | None:
+def _album_lufs(rows: list[fingerprint_store.Stored | None]) -> float | None:
     """Album mode's loudness of these tracks; None unless every one of them is measured."""
     album = []
     for row in rows:
-        histogram = unpack_histogram(row[1]) if row is not None else None
+        histogram = unpack_histogram(row.histogram) if row is not None else None
         if row is None or histogram is None:
             return None
-        album.append(AlbumMember(row[0], histogram))
+        album.append(AlbumMember(row.values, histogram))
     return album_loudness(album).lufs if album else None

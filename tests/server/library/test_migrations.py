@@ -130,8 +130,9 @@ def opened() -> Iterator[None]:
 
 LATER_COLUMNS = ("search", "play_count", "last_played", "starred_at", "rating")
 """Track columns added after 0.1.0 (v2's derived search text, v3's plays, v4's stars)."""
-LATER_FINGERPRINT_COLUMNS = ("loudness_histogram", "true_peak")
-"""Fingerprint columns added after 0.1.0 (v5's block-loudness histogram, v7's true peak)."""
+LATER_FINGERPRINT_COLUMNS = ("loudness_histogram", "true_peak", "level_profile")
+"""Fingerprint columns added after 0.1.0 (v5's block-loudness histogram, v7's true peak, v8's
+level profile)."""
 
 
 def _library_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -228,6 +229,7 @@ def test_upgraded_fingerprints_have_no_loudness_histogram_yet(tmp_path: Path, op
     histograms = [row.loudness_histogram for row in Fingerprint.select()]
     assert histograms == [None] * len(FINGERPRINTS)  # measured on the first album play
     assert [row.true_peak for row in Fingerprint.select()] == [None] * len(FINGERPRINTS)
+    assert [row.level_profile for row in Fingerprint.select()] == [None] * len(FINGERPRINTS)
 
 
 def test_the_upgrade_fills_the_folded_search_column_of_every_row(

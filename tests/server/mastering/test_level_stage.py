@@ -1,7 +1,9 @@
 """The level stage (issue 14, item 1): track mode brings every preset to its target loudness,
 down as well as up, unless the true-peak ceiling holds it back — and then the plan says by
-how much. Measured with meters that share no code with the chain: pyloudnorm for loudness,
-scipy's polyphase resampler (4×) for true peak.
+how much. Planned as the server plans (fingerprint values and level profile of the whole
+track), on the generated varied set and every whole drascula-music track. Measured with
+meters that share no code with the chain: pyloudnorm for loudness, scipy's polyphase
+resampler (4×) for true peak.
 """
 
 from __future__ import annotations
@@ -15,16 +17,14 @@ import pytest
 import soundfile
 from scipy.signal import resample_poly
 
-from auralis_server.fingerprint.dsp.analysis import plan_inputs
 from auralis_server.mastering import chain
 from auralis_server.mastering.plan import Plan, make_plan
+from auralis_server.streaming.plan_source import TrackInputs, inputs_from_samples
 from shared.presets import PRESETS
 from tests.conftest import require_audio_fixture
 from tests.server.mastering import mastering_signals as signals
 
 DRASCULA_DIR = Path("/usr/share/scummvm/drascula/audio")
-DRASCULA_TRACKS = 3  # evenly spaced through the sorted list, not picked by result
-EXCERPT_S = 15.0
 VARIED_S = 12.0
 ESTIMATE_TOLERANCE_LU = 0.5
 TARGET_TOLERANCE_LU = 1.0
@@ -45,23 +45,18 @@ def sample_crest_db(audio: np.ndarray) -> float:
 
 
 def _drascula_names() -> list[str]:
-    names = sorted(path.name for path in DRASCULA_DIR.glob("*.ogg"))
-    if not names:
-        return ["missing"]
-    step = len(names) / DRASCULA_TRACKS
-    return [names[int(i * step)] for i in range(DRASCULA_TRACKS)]
+    return sorted(path.name for path in DRASCULA_DIR.glob("*.ogg")) or ["missing"]
 
 
-@functools.cache
-def _track(name: str) -> tuple[np.ndarray, int, dict[str, float]]:
+@functools.lru_cache(maxsize=2)  # whole tracks: keep only the one in use
+def _track(name: str) -> tuple[np.ndarray, int, TrackInputs]:
     if name.startswith("drascula:"):
         path = DRASCULA_DIR / name.split(":", 1)[1]
         require_audio_fixture(path.is_file(), f"{path} missing (apt-get install drascula-music)")
-        info = soundfile.info(path)
-        audio, rate = soundfile.read(path, frames=int(EXCERPT_S * info.samplerate), always_2d=True)
+        audio, rate = soundfile.read(path, always_2d=True)
     else:
         audio, rate = signals.VARIED_BUILDERS[name](VARIED_S), signals.RATE_HZ
-    return audio, rate, plan_inputs(audio, rate)
+    return audio, rate, inputs_from_samples(audio, rate)
 
 
 TRACKS = [*signals.VARIED_BUILDERS, *(f"drascula:{name}" for name in _drascula_names())]
@@ -69,7 +64,7 @@ TRACKS = [*signals.VARIED_BUILDERS, *(f"drascula:{name}" for name in _drascula_n
 
 def _render(name: str, preset: str) -> tuple[Plan, np.ndarray, int]:
     audio, rate, inputs = _track(name)
-    plan = make_plan(inputs, preset, 1.0)
+    plan = inputs.plan(preset, 1.0)
     return plan, chain.render(audio, plan, rate), rate
 
 
@@ -90,7 +85,7 @@ def test_every_preset_reaches_its_target_or_says_how_far_the_ceiling_held_it(nam
 
 
 def test_the_set_spans_the_loudness_and_crest_the_issue_asks_for() -> None:
-    values = [_track(name)[2] for name in signals.VARIED_BUILDERS]
+    values = [_track(name)[2].values for name in signals.VARIED_BUILDERS]
     lufs = [v["lufs"] for v in values]
     crests = [v["crest_db"] for v in values]
     assert len(values) >= 8
@@ -123,7 +118,7 @@ def test_a_loud_master_under_a_quieter_target_is_turned_down() -> None:
 def test_intensity_zero_is_the_original_bit_for_bit(name: str) -> None:
     audio, rate, inputs = _track(name)
     for preset in PRESETS:
-        plan = make_plan(inputs, preset, 0.0)
+        plan = inputs.plan(preset, 0.0)
         assert plan.ceiling_limited_db == 0.0 and plan.output_lufs_estimate == plan.input_lufs
         out = chain.render(audio, plan, rate)
         assert out is audio
@@ -133,7 +128,7 @@ def test_intensity_zero_is_the_original_bit_for_bit(name: str) -> None:
 
 def test_a_loudness_target_replaces_the_presets() -> None:
     audio, rate, inputs = _track("soft_mix")
-    plan = make_plan(inputs, "adaptive", 1.0, target_lufs=-18.0)
+    plan = make_plan(inputs.values, "adaptive", 1.0, target_lufs=-18.0, profile=inputs.profile)
     assert plan.target_lufs == -18.0
     measured = loudness_lufs(chain.render(audio, plan, rate), rate)
     assert abs(measured - -18.0) <= TARGET_TOLERANCE_LU
@@ -141,7 +136,7 @@ def test_a_loudness_target_replaces_the_presets() -> None:
 
 def test_rendering_in_pieces_equals_the_whole_render() -> None:
     audio, rate, inputs = _track("quiet_spiky")
-    plan = make_plan(inputs, "punchy", 1.0)
+    plan = inputs.plan("punchy", 1.0)
     whole = chain.render(audio, plan, rate)
     pieces = np.concatenate(list(chain.render_pieces(audio, plan, rate, int(rate * 2.3))))
     assert float(np.abs(pieces - whole).max()) < 10 ** (-90 / 20)

@@ -18,7 +18,7 @@ from auralis_server.fingerprint.dsp.analysis import compute_fingerprint, plan_in
 from auralis_server.library.models import close_database, open_database
 from auralis_server.mastering import chain
 from auralis_server.mastering.plan import Plan, make_plan
-from auralis_server.streaming.plan_source import PlanSource
+from auralis_server.streaming.plan_source import PlanSource, inputs_from_samples
 from auralis_server.streaming.renderer import MasteringRenderer, RenderSettings
 from shared.geometry import ChunkGeometry
 from shared.presets import PRESETS
@@ -81,9 +81,9 @@ def test_every_chunk_rendered_alone_equals_the_whole_track_render(
     empty_library: Path, source: str
 ) -> None:
     audio, decoded = _track(_source(source, empty_library))
-    inputs = plan_inputs(decoded, audio.geometry.sample_rate_hz)
+    inputs = inputs_from_samples(decoded, audio.geometry.sample_rate_hz)
     for preset, intensity in itertools.product(PRESETS, (0.5, 1.0)):
-        plan = make_plan(inputs, preset, intensity)
+        plan = inputs.plan(preset, intensity)
         whole = chain.render(decoded, plan, audio.geometry.sample_rate_hz)
         for index in range(audio.geometry.chunk_count):
             fresh = MasteringRenderer(PlanSource())  # nothing carried over from other chunks

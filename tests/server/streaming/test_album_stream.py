@@ -18,7 +18,8 @@ from auralis_server.library.models import Fingerprint, Track
 from auralis_server.library.scanner import Scanner
 from auralis_server.mastering import chain
 from auralis_server.mastering.album import AlbumMember, album_loudness, album_plan
-from auralis_server.mastering.plan import make_plan
+from auralis_server.mastering.profile import measure_profile
+from auralis_server.streaming.plan_source import inputs_from_samples
 from shared.wire import Frame, FrameReader
 from tests.server.conftest import Library
 from tests.server.mastering.mastering_signals import RATE_HZ, at_lufs, mix
@@ -63,12 +64,16 @@ def _frames(api: TestClient, track_id: int, **params: str) -> list[Frame]:
 
 def _expected_album_plans(decoded: dict[str, np.ndarray], preset: str, intensity: float) -> dict:
     members = {
-        name: AlbumMember(plan_inputs(audio, RATE_HZ), loudness_histogram(audio, RATE_HZ))
+        name: AlbumMember(
+            plan_inputs(audio, RATE_HZ),
+            loudness_histogram(audio, RATE_HZ),
+            measure_profile(audio, RATE_HZ),
+        )
         for name, audio in decoded.items()
     }
     combined = album_loudness(list(members.values()))
     return {
-        name: album_plan(member.values, combined, preset, intensity)
+        name: album_plan(member.values, combined, preset, intensity, track_profile=member.profile)
         for name, member in members.items()
     }
 
@@ -112,7 +117,7 @@ def test_a_chunk_cached_in_album_mode_is_not_served_for_track_mode(
     renders = cache.renders
     for mode in ("track", "auto"):  # auto is track unless the client says album
         frame = _frames(api, track_id, chunks="0-0", loudness=mode)[0]
-        track_plan = make_plan(plan_inputs(decoded, RATE_HZ), "adaptive", 1.0)
+        track_plan = inputs_from_samples(decoded, RATE_HZ).plan("adaptive", 1.0)
         expected = chain.render(decoded, track_plan, RATE_HZ)[: len(frame.core)]
         assert np.abs(frame.core - expected).max() < SEAM_LIMIT
         assert np.abs(frame.core - album_frame.core).max() > 1e-3

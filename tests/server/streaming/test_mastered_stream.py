@@ -11,10 +11,9 @@ import numpy as np
 import pytest
 
 from auralis_server.audio.source import read_frames
-from auralis_server.fingerprint.dsp.analysis import plan_inputs
 from auralis_server.library.models import Track
 from auralis_server.mastering import chain
-from auralis_server.mastering.plan import make_plan
+from auralis_server.streaming.plan_source import inputs_from_samples
 from shared.wire import FrameReader
 from tests.conftest import LiveServer, write_audio
 from tests.server.conftest import Library
@@ -30,7 +29,7 @@ def test_streamed_chunks_join_into_the_whole_track_render(
     Scanner([library.music], workers=1).run()
     track = Track.get(Track.path == str(path))
     decoded = read_frames(path, 0, track.total_frames).astype(np.float64)
-    plan = make_plan(plan_inputs(decoded, track.sample_rate), "punchy", 0.8)
+    plan = inputs_from_samples(decoded, track.sample_rate).plan("punchy", 0.8)
     expected = chain.render(decoded, plan, track.sample_rate)
 
     server = live_server(library.app())

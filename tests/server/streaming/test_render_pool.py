@@ -16,8 +16,7 @@ import numpy as np
 import pytest
 
 from auralis_server.audio.track import TrackAudio
-from auralis_server.fingerprint.dsp.analysis import plan_inputs
-from auralis_server.mastering.plan import make_plan
+from auralis_server.streaming.plan_source import inputs_from_samples
 from auralis_server.streaming.render_pool import (
     BACKGROUND_NICENESS,
     URGENT_WITHIN_S,
@@ -93,7 +92,7 @@ def test_a_chunk_rendered_in_a_worker_process_equals_the_render_here(tmp_path: P
     rate_hz = 44100
     geometry = ChunkGeometry.for_track(len(samples), rate_hz, chunk_seconds=2.0)
     audio = TrackAudio(1, path, geometry, samples.shape[1], (0, 0))
-    plan = make_plan(plan_inputs(samples.astype(np.float64), rate_hz), "punchy", 0.8)
+    plan = inputs_from_samples(samples.astype(np.float64), rate_hz).plan("punchy", 0.8)
     start, stop = geometry.span(1)
     job = ChunkRender(audio.path, start, stop, 0, len(samples), plan, rate_hz)
 

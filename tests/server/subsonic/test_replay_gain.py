@@ -97,8 +97,8 @@ def library(
     assert Scanner([music], workers=1).run().state == "finished"
     ids = {name: int(Track.get(Track.path == str(music / name)).id) for name in FILES}
     for name, track_id in ids.items():  # what the background job stores
-        values, _, source, *measured = fingerprint_job(str(music / name))
-        store.save(track_id, values, source, *measured)
+        job = fingerprint_job(str(music / name))
+        store.save(track_id, job.values, job.source, job.histogram, job.true_peak, job.profile)
     server = live_server(create_app(settings))
     try:
         yield Library(server.url, ids, samples)

@@ -1,0 +1,179 @@
+"""A track's level profile: what the level stage needs to know of its audio beyond the
+fingerprint, measured once from the whole track and stored with the fingerprint.
+
+The fingerprint's seven band fractions and crest factor left the plan guessing how an EQ
+moves loudness (where inside a band the power sits) and how much a compressor takes (how
+the level moves); on whole drascula tracks those guesses put the output estimate up to
+1.5 LU off. The profile holds the two distributions those effects are expectations over:
+
+- ``band_energy``: energy per third octave from 20 Hz (channels summed, in power·seconds),
+  so an EQ's loudness and energy change is its K-weighted power response averaged over the
+  track's own spectrum;
+- ``level_energy``: K-weighted energy per 0.25 dB bin of the compressor detector's held
+  level (``blocks``: the 50 ms mean power, then the largest over the 60 ms hold, in dBFS),
+  so the compressor's loudness change is the expectation of its gain over the blocks that
+  carry the loudness;
+- ``rise_energy``: the same energy per 0.25 dB bin of how far the expander's fast (5 ms)
+  level stands over its slow (80 ms) one, for the expander's loudness change likewise.
+
+Both are energies, so an album's profile is the sum of its tracks'. Packed as float32 with
+a format tag; anything else unpacks to None and is measured again.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import fft
+from scipy.ndimage import maximum_filter1d
+from scipy.signal import sosfilt
+
+from auralis_server.audio.arrays import Array
+from auralis_server.audio.loudness import k_weighting_sos
+from auralis_server.mastering.blocks import (
+    BLOCK_FRAMES,
+    block_power,
+    moving_mean,
+    power_db,
+    window_blocks,
+)
+from auralis_server.mastering.level import soft_knee_reduction_db
+
+# The compressor's detector (plan.Compressor uses these): its level window and gain hold.
+COMPRESSOR_WINDOW_MS = 50.0
+COMPRESSOR_HOLD_MS = 60.0
+# The expander's detectors (plan.Expander uses these): fast and slow level windows.
+EXPANDER_FAST_MS = 5.0
+EXPANDER_SLOW_MS = 80.0
+BAND_EDGES_HZ = 20.0 * 2.0 ** (np.arange(31) / 3.0)  # 30 third octaves, 20 Hz … 20.5 kHz
+BAND_CENTRES_HZ = np.sqrt(BAND_EDGES_HZ[:-1] * BAND_EDGES_HZ[1:])
+LEVEL_LOW_DBFS, LEVEL_STEP_DB, LEVEL_BINS = -120.0, 0.25, 520  # −120 … +10 dBFS
+LEVEL_CENTRES_DBFS = LEVEL_LOW_DBFS + (np.arange(LEVEL_BINS) + 0.5) * LEVEL_STEP_DB
+RISE_LOW_DB, RISE_BINS = -40.0, 320  # −40 … +40 dB, in LEVEL_STEP_DB bins
+RISE_CENTRES_DB = RISE_LOW_DB + (np.arange(RISE_BINS) + 0.5) * LEVEL_STEP_DB
+SPECTRUM_FRAMES = 8192  # 5.4 Hz resolution at 44.1 kHz: one bin in the lowest third octave
+_TAG = b"ALP1"
+_SIZES = (len(BAND_CENTRES_HZ), LEVEL_BINS, RISE_BINS)
+_PACKED_BYTES = len(_TAG) + 4 * sum(_SIZES)
+
+
+@dataclass(frozen=True, eq=False)
+class LevelProfile:
+    band_energy: Array  # power·s per third octave (BAND_EDGES_HZ), channels summed
+    level_energy: Array  # K-weighted power·s per held-level bin (LEVEL_CENTRES_DBFS)
+    rise_energy: Array  # K-weighted power·s per fast-over-slow bin (RISE_CENTRES_DB)
+
+    def _arrays(self) -> tuple[Array, Array, Array]:
+        return self.band_energy, self.level_energy, self.rise_energy
+
+    def __add__(self, other: LevelProfile) -> LevelProfile:
+        return LevelProfile(
+            *(mine + theirs for mine, theirs in zip(self._arrays(), other._arrays(), strict=True))
+        )
+
+    def pack(self) -> bytes:
+        return _TAG + np.concatenate(self._arrays()).astype("<f4").tobytes()
+
+
+def unpack_profile(data: bytes | None) -> LevelProfile | None:
+    """The profile ``LevelProfile.pack`` made; None for anything else."""
+    if data is None or len(data) != _PACKED_BYTES or not data.startswith(_TAG):
+        return None
+    values = np.frombuffer(data, dtype="<f4", offset=len(_TAG)).astype(np.float64)
+    bands, levels, _ = np.cumsum(_SIZES)
+    return LevelProfile(values[:bands], values[bands:levels], values[levels:])
+
+
+def measure_profile(samples: npt.ArrayLike, rate_hz: int) -> LevelProfile:
+    """The profile of a whole track's (frames, channels) samples, in float32 as stored."""
+    audio = np.asarray(samples, dtype=np.float64)
+    if audio.ndim == 1:
+        audio = audio[:, None]
+    power = block_power(audio)
+
+    def level_db(ms: float) -> Array:
+        return power_db(moving_mean(power, window_blocks(ms, rate_hz), "zero"))
+
+    held = maximum_filter1d(
+        level_db(COMPRESSOR_WINDOW_MS), window_blocks(COMPRESSOR_HOLD_MS, rate_hz), mode="nearest"
+    )
+    rise = level_db(EXPANDER_FAST_MS) - level_db(EXPANDER_SLOW_MS)
+    sections = k_weighting_sos(rate_hz)
+    weighted = np.column_stack(
+        [sosfilt(sections, audio[:, channel]) for channel in range(audio.shape[1])]
+    )
+    energy = block_power(weighted) * (BLOCK_FRAMES / rate_hz)
+
+    def histogram(values: Array, low: float, bins: int) -> Array:
+        index = np.clip(((values - low) / LEVEL_STEP_DB).astype(np.int64), 0, bins - 1)
+        return _as_stored(np.bincount(index, weights=energy, minlength=bins))
+
+    # rounded as stored, so a plan from a fresh measurement is the plan from the stored one
+    return LevelProfile(
+        _as_stored(_band_energy(audio, rate_hz)),
+        histogram(held, LEVEL_LOW_DBFS, LEVEL_BINS),
+        histogram(rise, RISE_LOW_DB, RISE_BINS),
+    )
+
+
+def _as_stored(values: Array) -> Array:
+    return values.astype("<f4").astype(np.float64)
+
+
+def _band_energy(audio: Array, rate_hz: int) -> Array:
+    """Energy per third octave: Hann-windowed spectra of consecutive frames, summed, scaled so
+    all bins together hold the track's energy (those under 20 Hz and over 20.5 kHz are left
+    out)."""
+    frames = max(1, len(audio) // SPECTRUM_FRAMES)
+    padded = np.zeros((frames * SPECTRUM_FRAMES, audio.shape[1]), dtype=np.float32)
+    used = min(len(audio), len(padded))
+    padded[:used] = audio[:used]
+    window = np.hanning(SPECTRUM_FRAMES).astype(np.float32)
+    spectra = fft.rfft(padded.reshape(frames, SPECTRUM_FRAMES, -1) * window[None, :, None], axis=1)
+    power = (np.abs(spectra) ** 2).sum(axis=(0, 2), dtype=np.float64)
+    total = float(power.sum())
+    if total <= 0.0:
+        return np.zeros(len(BAND_CENTRES_HZ))
+    freqs = fft.rfftfreq(SPECTRUM_FRAMES, 1.0 / rate_hz)
+    band = np.searchsorted(BAND_EDGES_HZ, freqs, side="right") - 1
+    inside = (band >= 0) & (band < len(BAND_CENTRES_HZ))
+    energy = np.bincount(band[inside], weights=power[inside], minlength=len(BAND_CENTRES_HZ))
+    return energy * (float(np.square(audio).sum()) / rate_hz) / total
+
+
+def _db(numerator: float, denominator: float) -> float:
+    return 10.0 * math.log10(numerator / denominator) if numerator > 0 and denominator > 0 else 0.0
+
+
+def eq_change_db(profile: LevelProfile, gains: Array, k_weights: Array) -> tuple[float, float]:
+    """(loudness change in LU, energy change in dB) of an EQ whose power response at
+    ``BAND_CENTRES_HZ`` is ``gains``; ``k_weights`` is K-weighting's there."""
+    energy = profile.band_energy
+    return (
+        _db(float(energy @ (gains * k_weights)), float(energy @ k_weights)),
+        _db(float(energy @ gains), float(energy.sum())),
+    )
+
+
+def compressor_change_db(
+    profile: LevelProfile, threshold_dbfs: float, ratio: float, knee_db: float, shift_db: float
+) -> float:
+    """Loudness change (≤ 0 LU) of the compressor on the track, its levels moved ``shift_db``
+    (the EQ's energy change) before the detector. The gain's 30 ms smoothing is left out: it
+    spreads a reduction in time, not in size."""
+    reduction = soft_knee_reduction_db(
+        LEVEL_CENTRES_DBFS + shift_db - threshold_dbfs, ratio, knee_db
+    )
+    energy = profile.level_energy
+    return _db(float(energy @ 10.0 ** (-reduction / 10.0)), float(energy.sum()))
+
+
+def expander_change_db(profile: LevelProfile, amount: float, max_db: float) -> float:
+    """Loudness change of the expander (``amount`` × the fast level's rise over the slow,
+    within ±``max_db``), its 5 ms smoothing left out."""
+    gain_db = np.clip(amount * RISE_CENTRES_DB, -max_db, max_db)
+    energy = profile.rise_energy
+    return _db(float(energy @ 10.0 ** (gain_db / 10.0)), float(energy.sum()))
