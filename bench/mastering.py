@@ -51,6 +51,7 @@ from auralis_server.mastering.eq import (  # noqa: E402
 )
 from auralis_server.mastering.plan import make_plan  # noqa: E402
 from auralis_server.mastering.profile import measure_profile  # noqa: E402
+from auralis_server.mastering.true_peak import true_peak_envelope  # noqa: E402
 from auralis_server.streaming.plan_source import PlanSource  # noqa: E402
 from auralis_server.streaming.renderer import (
     MasteringRenderer,  # noqa: E402
@@ -218,7 +219,7 @@ def estimate_table() -> None:
     if not paths:
         print("drascula-music not installed: no estimate table")
         return
-    errors, item1_misses = [], 0
+    errors, item1_misses, limited_peaks = [], 0, []
     print(f"{'track':<14}" + "".join(f"{name:>18}" for name in PRESETS))
     print(f"{'':<14}" + "".join(f"{'est → measured':>18}" for _ in PRESETS))
     for path in paths:
@@ -237,6 +238,9 @@ def estimate_table() -> None:
                 plan.ceiling_limited_db > 0 and abs(plan.ceiling_limited_db - shortfall) <= 0.5
             )
             item1_misses += not ok
+            if plan.ceiling_limited_db > 0:
+                peak = float(true_peak_envelope(out, floor=10 ** (-12 / 20)).max(initial=0.0))
+                limited_peaks.append(20 * np.log10(max(peak, 1e-12)))
             cells.append(f"{plan.output_lufs_estimate:7.2f} → {measured:6.2f}{'' if ok else '*'}")
         print(f"{path.name:<14}" + "".join(f"{cell:>18}" for cell in cells))
     size = np.abs(errors)
@@ -245,6 +249,12 @@ def estimate_table() -> None:
         f"{int((size <= 1.0).sum())}, median |error| {np.median(size):.2f} LU; item 1 met by "
         f"{len(size) - item1_misses} (* = missed)"
     )
+    if limited_peaks:
+        print(
+            f"ceiling-limited: {len(limited_peaks)} renders, their true peak median "
+            f"{np.median(limited_peaks):.1f} dBTP, lowest {min(limited_peaks):.1f}, highest "
+            f"{max(limited_peaks):.1f} (the ceiling is -1.0)"
+        )
 
 
 def eq_reference_table() -> None:

@@ -1,4 +1,6 @@
-"""The level stage's model: how loud the chain's output will be, from the plan's numbers alone.
+"""The level stage's model: the limiter's loudness loss for every plan, and the compressor's
+loudness change from the fingerprint alone, for a caller without the track's level profile
+(``mastering/profile.py``: the server always has one, and reads the compressor from it).
 
 The plan must say what the render will measure, yet it sees only the fingerprint (loudness,
 crest, band balance), not the track's level distribution. So the compressor's effect is the

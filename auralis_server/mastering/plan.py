@@ -13,9 +13,11 @@ factor, and blends three regions with smoothstep weights that ramp over ±1 LU a
 After the dynamics a level stage (one gain) brings every region to the preset's target
 loudness, down as well as up — a loud master is never raised — as far as a −1 dBTP
 true-peak limiter allows: the quiet region may lean on it for up to 2 dB, the loud regions
-keep it idle. ``mastering/level.py`` predicts what the chain does to loudness, so
-``output_lufs_estimate`` is what the render measures, and ``ceiling_limited_db`` says how
-far under the target the ceiling kept it. ``intensity`` scales the parameters themselves
+keep it idle. ``chain_loudness_db`` predicts what the chain does to loudness — over the
+track's level profile (``mastering/profile.py``) when the caller has it, as the server always
+does, else from the fingerprint alone (``mastering/level.py``) — so ``output_lufs_estimate``
+is what the render measures, and ``ceiling_limited_db`` says how far under the target the
+ceiling kept it. ``intensity`` scales the parameters themselves
 (EQ gains, ratio − 1, expansion, the level stage's distance to the target); intensity 0 is
 a bypass.
 """
@@ -53,6 +55,7 @@ from auralis_server.mastering.profile import (
     EXPANDER_FAST_MS,
     EXPANDER_SLOW_MS,
     LevelProfile,
+    compressed_peak_dbfs,
     compressor_change_db,
     eq_change_db,
     expander_change_db,
@@ -213,6 +216,35 @@ def eq_peak_change_db(bands: dict[str, float], eq: tuple[EqBand, ...]) -> float:
     return 20.0 * math.log10(float(amplitudes @ gains) / amplitudes.sum())
 
 
+def _profile_eq_db(profile: LevelProfile, eq: tuple[EqBand, ...]) -> tuple[float, float]:
+    """(loudness, energy) change of the EQ over the track's own spectrum."""
+    gains = power_response(_eq_biquads(eq), freqs_hz=BAND_CENTRES_HZ)
+    return eq_change_db(profile, gains, _PROFILE_K_WEIGHTS)
+
+
+def _peak_dbfs(
+    lufs: float,
+    crest_db: float,
+    bands: dict[str, float],
+    eq: tuple[EqBand, ...],
+    compressor: Compressor | None,
+    profile: LevelProfile | None,
+) -> float:
+    """The input's highest peak after the compressor: from the profile, each level's peaks
+    lowered by the gain at that level; without one, RMS from loudness + crest, as if the
+    compressor left the peaks alone."""
+    if profile is not None:
+        settings = (
+            (compressor.threshold_dbfs, compressor.ratio, compressor.knee_db)
+            if compressor is not None
+            else None
+        )
+        peak = compressed_peak_dbfs(profile, settings, _profile_eq_db(profile, eq)[1])
+        if peak is not None:
+            return peak
+    return lufs + LUFS_TO_RMS_DB - k_weighting_db(bands) + crest_db
+
+
 def chain_loudness_db(
     values: dict[str, float],
     eq: tuple[EqBand, ...],
@@ -229,8 +261,7 @@ def chain_loudness_db(
     nothing.
     """
     if profile is not None:
-        gains = power_response(_eq_biquads(eq), freqs_hz=BAND_CENTRES_HZ)
-        change, eq_energy = eq_change_db(profile, gains, _PROFILE_K_WEIGHTS)
+        change, eq_energy = _profile_eq_db(profile, eq)
         if compressor is not None:
             change += compressor_change_db(
                 profile, compressor.threshold_dbfs, compressor.ratio, compressor.knee_db, eq_energy
@@ -262,8 +293,7 @@ class LevelStage:
 
 def _level_stage(
     lufs: float,
-    crest_db: float,
-    est_rms: float,
+    peak_dbfs: float,
     chain_change_db: float,
     eq_peak_db: float,
     expander: Expander | None,
@@ -280,7 +310,7 @@ def _level_stage(
     transient_rise = (
         min(expander.max_db, expander.amount * ESTIMATED_TRANSIENT_RISE_DB) if expander else 0.0
     )
-    peak_out = est_rms + crest_db + eq_peak_db + transient_rise + makeup + trim
+    peak_out = peak_dbfs + eq_peak_db + transient_rise + makeup + trim
     # The limiter aims at the ceiling less its margin; loud masters keep more headroom still.
     aim = CEILING_DBTP - CEILING_MARGIN_DB - LOUD_CEILING_MARGIN_DB * loud
     allowance = intensity * QUIET_LIMITING_ALLOWANCE_DB * weights["quiet"]
@@ -339,7 +369,8 @@ def make_plan(
     )
     expander = Expander(_r(amount, 3)) if amount > 0.0005 else None
     level = _level_stage(
-        lufs, crest, est_rms, chain_loudness_db(values, eq, compressor, expander, profile),
+        lufs, _peak_dbfs(lufs, crest, bands, eq, compressor, profile),
+        chain_loudness_db(values, eq, compressor, expander, profile),
         eq_peak_change_db(bands, eq),
         expander, weights,
         target, intensity,

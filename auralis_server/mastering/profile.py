@@ -13,10 +13,17 @@ the level moves); on whole drascula tracks those guesses put the output estimate
   level (``blocks``: the 50 ms mean power, then the largest over the 60 ms hold, in dBFS),
   so the compressor's loudness change is the expectation of its gain over the blocks that
   carry the loudness;
+- ``level_seconds``: how long the track spends in each of those bins, so the relative
+  gate of BS.1770 can be applied to each bin's mean power after the compressor (a
+  compressor that brings loud passages near quiet ones lets the gate count the quiet ones);
+- ``level_peak``: the largest sample peak (linear) of the blocks in each of those bins, so
+  the plan knows how far the compressor lowers the peaks: a peak in a loud passage comes
+  down with it, one standing out of a quiet passage does not;
 - ``rise_energy``: the same energy per 0.25 dB bin of how far the expander's fast (5 ms)
   level stands over its slow (80 ms) one, for the expander's loudness change likewise.
 
-Both are energies, so an album's profile is the sum of its tracks'. Packed as float32 with
+All but the peaks are energies, so an album's profile is the sum of its tracks' (the peaks'
+maximum). Packed as float32 with
 a format tag; anything else unpacks to None and is measured again.
 """
 
@@ -56,22 +63,36 @@ RISE_LOW_DB, RISE_BINS = -40.0, 320  # −40 … +40 dB, in LEVEL_STEP_DB bins
 RISE_CENTRES_DB = RISE_LOW_DB + (np.arange(RISE_BINS) + 0.5) * LEVEL_STEP_DB
 SPECTRUM_FRAMES = 8192  # 5.4 Hz resolution at 44.1 kHz: one bin in the lowest third octave
 _TAG = b"ALP1"
-_SIZES = (len(BAND_CENTRES_HZ), LEVEL_BINS, RISE_BINS)
+_SIZES = (len(BAND_CENTRES_HZ), LEVEL_BINS, LEVEL_BINS, LEVEL_BINS, RISE_BINS)
+_LUFS_OFFSET_DB = -0.691
+_ABSOLUTE_GATE_LUFS, _RELATIVE_GATE_LU = -70.0, -10.0
 _PACKED_BYTES = len(_TAG) + 4 * sum(_SIZES)
 
 
 @dataclass(frozen=True, eq=False)
 class LevelProfile:
     band_energy: Array  # power·s per third octave (BAND_EDGES_HZ), channels summed
-    level_energy: Array  # K-weighted power·s per held-level bin (LEVEL_CENTRES_DBFS)
+    level_energy: Array  # K-weighted power·s (channels summed) per held-level bin
+    level_seconds: Array  # seconds per held-level bin (LEVEL_CENTRES_DBFS)
+    level_peak: Array  # the largest sample peak (linear) per held-level bin
     rise_energy: Array  # K-weighted power·s per fast-over-slow bin (RISE_CENTRES_DB)
 
-    def _arrays(self) -> tuple[Array, Array, Array]:
-        return self.band_energy, self.level_energy, self.rise_energy
+    def _arrays(self) -> tuple[Array, ...]:
+        return (
+            self.band_energy,
+            self.level_energy,
+            self.level_seconds,
+            self.level_peak,
+            self.rise_energy,
+        )
 
     def __add__(self, other: LevelProfile) -> LevelProfile:
         return LevelProfile(
-            *(mine + theirs for mine, theirs in zip(self._arrays(), other._arrays(), strict=True))
+            self.band_energy + other.band_energy,
+            self.level_energy + other.level_energy,
+            self.level_seconds + other.level_seconds,
+            np.maximum(self.level_peak, other.level_peak),
+            self.rise_energy + other.rise_energy,
         )
 
     def pack(self) -> bytes:
@@ -83,8 +104,7 @@ def unpack_profile(data: bytes | None) -> LevelProfile | None:
     if data is None or len(data) != _PACKED_BYTES or not data.startswith(_TAG):
         return None
     values = np.frombuffer(data, dtype="<f4", offset=len(_TAG)).astype(np.float64)
-    bands, levels, _ = np.cumsum(_SIZES)
-    return LevelProfile(values[:bands], values[bands:levels], values[levels:])
+    return LevelProfile(*np.split(values, np.cumsum(_SIZES)[:-1]))
 
 
 def measure_profile(samples: npt.ArrayLike, rate_hz: int) -> LevelProfile:
@@ -105,17 +125,29 @@ def measure_profile(samples: npt.ArrayLike, rate_hz: int) -> LevelProfile:
     weighted = np.column_stack(
         [sosfilt(sections, audio[:, channel]) for channel in range(audio.shape[1])]
     )
-    energy = block_power(weighted) * (BLOCK_FRAMES / rate_hz)
+    seconds = np.full(len(held), BLOCK_FRAMES / rate_hz)
+    seconds[-1] = (len(audio) - (len(held) - 1) * BLOCK_FRAMES) / rate_hz
+    energy = block_power(weighted) * audio.shape[1] * seconds
 
-    def histogram(values: Array, low: float, bins: int) -> Array:
-        index = np.clip(((values - low) / LEVEL_STEP_DB).astype(np.int64), 0, bins - 1)
-        return _as_stored(np.bincount(index, weights=energy, minlength=bins))
+    def bins(values: Array, low: float, count: int) -> Array:
+        return np.clip(((values - low) / LEVEL_STEP_DB).astype(np.int64), 0, count - 1)
 
+    def histogram(index: Array, count: int, weights: Array) -> Array:
+        return _as_stored(np.bincount(index, weights=weights, minlength=count))
+
+    level_bins = bins(held, LEVEL_LOW_DBFS, LEVEL_BINS)
+    block_peaks = np.maximum.reduceat(
+        np.abs(audio).max(axis=1), np.arange(0, len(audio), BLOCK_FRAMES)
+    )
+    level_peak = np.zeros(LEVEL_BINS)
+    np.maximum.at(level_peak, level_bins, block_peaks)
     # rounded as stored, so a plan from a fresh measurement is the plan from the stored one
     return LevelProfile(
         _as_stored(_band_energy(audio, rate_hz)),
-        histogram(held, LEVEL_LOW_DBFS, LEVEL_BINS),
-        histogram(rise, RISE_LOW_DB, RISE_BINS),
+        histogram(level_bins, LEVEL_BINS, energy),
+        histogram(level_bins, LEVEL_BINS, seconds),
+        _as_stored(level_peak),
+        histogram(bins(rise, RISE_LOW_DB, RISE_BINS), RISE_BINS, energy),
     )
 
 
@@ -167,8 +199,44 @@ def compressor_change_db(
     reduction = soft_knee_reduction_db(
         LEVEL_CENTRES_DBFS + shift_db - threshold_dbfs, ratio, knee_db
     )
-    energy = profile.level_energy
-    return _db(float(energy @ 10.0 ** (-reduction / 10.0)), float(energy.sum()))
+    energy, seconds = profile.level_energy, profile.level_seconds
+    before = _gated_power(energy, seconds)
+    after = _gated_power(energy * 10.0 ** (-reduction / 10.0), seconds)
+    return _db(after, before)
+
+
+def compressed_peak_dbfs(
+    profile: LevelProfile, compressor: tuple[float, float, float] | None, shift_db: float
+) -> float | None:
+    """The track's highest sample peak (dBFS) after a compressor (threshold dBFS, ratio,
+    knee dB) whose detector sees the levels moved ``shift_db``: each level bin's largest peak
+    lowered by the gain at that level. None for silence."""
+    peaks = profile.level_peak
+    live = peaks > 0
+    if not live.any():
+        return None
+    reduction = np.zeros(LEVEL_BINS)
+    if compressor is not None:
+        threshold_dbfs, ratio, knee_db = compressor
+        reduction = soft_knee_reduction_db(
+            LEVEL_CENTRES_DBFS + shift_db - threshold_dbfs, ratio, knee_db
+        )
+    return float((20.0 * np.log10(peaks[live]) - reduction[live]).max())
+
+
+def _gated_power(energy: Array, seconds: Array) -> float:
+    """BS.1770's two gates applied to the level bins as if each were one block of its mean
+    power: the mean power of the bins that pass (0 when none does)."""
+    live = seconds > 0
+    power = np.where(live, energy / np.where(live, seconds, 1.0), 0.0)
+    with np.errstate(divide="ignore"):
+        lufs = _LUFS_OFFSET_DB + 10.0 * np.log10(power)
+    passed = live & (lufs > _ABSOLUTE_GATE_LUFS)
+    if not passed.any():
+        return 0.0
+    mean = energy[passed].sum() / seconds[passed].sum()
+    passed &= lufs > _LUFS_OFFSET_DB + 10.0 * math.log10(mean) + _RELATIVE_GATE_LU
+    return float(energy[passed].sum() / seconds[passed].sum())
 
 
 def expander_change_db(profile: LevelProfile, amount: float, max_db: float) -> float:

@@ -26,6 +26,7 @@ from auralis_server.mastering.profile import (
     BAND_EDGES_HZ,
     LEVEL_CENTRES_DBFS,
     RISE_CENTRES_DB,
+    compressed_peak_dbfs,
     measure_profile,
     unpack_profile,
 )
@@ -114,18 +115,23 @@ def _dynamic_signal() -> np.ndarray:
     return signals._spiked(audio * steps[:, None], 0.4, 0.37)
 
 
-STAGES = {
+STAGES = {  # the presets' kinds of settings, pushed far enough to move loudness clearly
     "low shelf +6": _plan(eq=(EqBand("low_shelf", 300.0, 6.0, 0.707),)),
-    "high shelf −8 at 1 kHz": _plan(eq=(EqBand("high_shelf", 1000.0, -8.0, 0.707),)),
-    "peak +8 at 700 Hz": _plan(eq=(EqBand("peaking", 700.0, 8.0, 0.7),)),
-    "compressor 4:1": _plan(compressor=Compressor(-30.0, 4.0)),
-    "expander": _plan(expander=Expander(0.8)),
+    "high shelf +8 at 2 kHz": _plan(eq=(EqBand("high_shelf", 2000.0, 8.0, 0.707),)),
+    "high shelf −10 at 500 Hz": _plan(eq=(EqBand("high_shelf", 500.0, -10.0, 0.707),)),
+    "compressor 3.5:1": _plan(compressor=Compressor(-30.0, 3.5)),
+    "compressor 2:1": _plan(compressor=Compressor(-24.0, 2.0)),
+    "expander 0.7": _plan(expander=Expander(0.7)),
     "all three": _plan(
         eq=(EqBand("low_shelf", 300.0, -4.0, 0.707),),
         compressor=Compressor(-28.0, 2.5),
         expander=Expander(0.3),
     ),
 }
+# The plan's own tolerance for its estimate (issue 14). The compressors here take 7 to 14 LU
+# off a signal stepping 18 dB, far more than any preset takes off real music, and the
+# profile's one-dimensional view of levels is off by up to 0.4 LU there.
+ESTIMATE_TOLERANCE_LU = 0.5
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -137,4 +143,23 @@ def test_the_predicted_loudness_change_is_what_the_chain_does(stage: str) -> Non
     predicted = chain_loudness_db(values, plan.eq, plan.compressor, plan.expander, profile)
     measured = _lufs(chain.render(audio, plan, RATE_HZ)) - _lufs(audio)
     assert abs(measured) > 0.5  # the stage does something worth predicting
-    assert predicted == pytest.approx(measured, abs=0.25), (stage, predicted, measured)
+    assert predicted == pytest.approx(measured, abs=ESTIMATE_TOLERANCE_LU), (stage, measured)
+
+
+@pytest.mark.parametrize("spike", [0.05, 0.5])
+def test_the_peak_after_the_compressor_is_the_chains(spike: float) -> None:
+    """A loud passage's peaks come down with it; a spike standing out of a quiet passage does
+    not (small, it is under the loud peaks once they are compressed; large, it is the peak)."""
+    audio = _dynamic_signal()
+    quiet_start = int(0.7 * RATE_HZ)  # inside the first quiet step
+    audio[quiet_start : quiet_start + 64] += spike
+    compressor = Compressor(-30.0, 3.5)
+    profile = measure_profile(audio, RATE_HZ)
+    predicted = compressed_peak_dbfs(
+        profile, (compressor.threshold_dbfs, compressor.ratio, compressor.knee_db), 0.0
+    )
+    out = chain.render(audio, _plan(compressor=compressor), RATE_HZ)
+    measured = 20 * math.log10(float(np.abs(out).max()))
+    uncompressed = 20 * math.log10(float(np.abs(audio).max()))
+    assert measured < uncompressed - 3.0  # the compressor does take the peaks down
+    assert predicted == pytest.approx(measured, abs=ESTIMATE_TOLERANCE_LU)

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from auralis_server.audio.source import read_frames
-from auralis_server.library.models import Track
+from auralis_server.library.models import Fingerprint, Track
 from auralis_server.mastering import chain
+from auralis_server.mastering.profile import unpack_profile
 from auralis_server.streaming.plan_source import inputs_from_samples
 from shared.wire import FrameReader
 from tests.conftest import LiveServer, write_audio
@@ -57,8 +58,9 @@ def test_cold_plan_equals_the_plan_from_the_full_fingerprint(
     request: pytest.FixtureRequest,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Cold from Python's plan inputs or from the Rust server's whole fingerprint, the plan is
-    the one the stored fingerprint then gives."""
+    """Cold from Python's plan inputs or from the Rust server's whole fingerprint (and the level
+    profile, measured in Python either way), the plan is the one the stored fingerprint then
+    gives."""
     caplog.set_level(logging.INFO, logger="auralis.plan")
     address = request.getfixturevalue("rust_server").address if servers == "rust" else "none"
     server = live_server(library.app(fingerprint_workers=1, fingerprint_servers=address))
@@ -84,3 +86,9 @@ def test_cold_plan_equals_the_plan_from_the_full_fingerprint(
         assert after["plan"] == before["plan"]
     cold_by = "rust" if servers == "rust" else "python"
     assert any(f"cold plan inputs by {cold_by}" in r.getMessage() for r in caplog.records)
+    # the Python job stores the level profile with the fingerprint; after Rust's, the first
+    # plan measured it and kept it on the row
+    stored = Fingerprint.get(Fingerprint.track == track_id).level_profile
+    assert unpack_profile(bytes(stored)) is not None
+    measured_here = any("level profile measured" in r.getMessage() for r in caplog.records)
+    assert measured_here == (servers == "rust")
