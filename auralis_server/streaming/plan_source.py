@@ -22,6 +22,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -95,12 +96,15 @@ class PlanSource:
         """The plan's inputs from the audio itself, and who computed the values."""
         rate_hz = audio.geometry.sample_rate_hz
         if self._remote is not None:
-            try:
-                values = self._remote.compute(str(audio.path))
-                rounded = {name: float(np.float32(value)) for name, value in values.items()}
-                return TrackInputs(rounded, self._measure_profile(audio), "cold"), "rust"
-            except Exception as exc:  # any failure: the Python path below
-                log.warning("track %d: cold plan from Rust failed (%s)", audio.track_id, exc)
+            # the profile is measured here while the Rust server computes the values
+            with ThreadPoolExecutor(1, thread_name_prefix="cold-profile") as pool:
+                profile = pool.submit(self._measure_profile, audio)
+                try:
+                    values = self._remote.compute(str(audio.path))
+                    rounded = {name: float(np.float32(value)) for name, value in values.items()}
+                    return TrackInputs(rounded, profile.result(), "cold"), "rust"
+                except Exception as exc:  # any failure: the Python path below
+                    log.warning("track %d: cold plan from Rust failed (%s)", audio.track_id, exc)
         samples = read_frames(audio.path, 0, audio.geometry.total_frames)
         return inputs_from_samples(samples, rate_hz), "python"
 

@@ -22,6 +22,7 @@ from auralis_server.fingerprint.dsp.analysis import plan_inputs
 from auralis_server.mastering import chain
 from auralis_server.mastering.album import AlbumMember, album_loudness, album_plan
 from auralis_server.mastering.plan import make_plan
+from auralis_server.mastering.profile import measure_profile
 from shared.presets import PRESET_NAMES
 from tests.server.mastering.mastering_signals import RATE_HZ, at_lufs, mix
 
@@ -36,7 +37,11 @@ def album_tracks() -> list[np.ndarray]:
 @pytest.fixture(scope="module")
 def members(album_tracks: list[np.ndarray]) -> list[AlbumMember]:
     return [
-        AlbumMember(plan_inputs(track, RATE_HZ), loudness_histogram(track, RATE_HZ))
+        AlbumMember(  # as the server makes them: with each track's level profile
+            plan_inputs(track, RATE_HZ),
+            loudness_histogram(track, RATE_HZ),
+            measure_profile(track, RATE_HZ),
+        )
         for track in album_tracks
     ]
 
@@ -75,7 +80,7 @@ def test_album_mode_keeps_the_differences_and_brings_the_album_to_the_target(
 ) -> None:
     album = album_loudness(members)
     meter = pyloudnorm.Meter(RATE_HZ)
-    plans = [album_plan(member.values, album, preset, 1.0) for member in members]
+    plans = [album_plan(m.values, album, preset, 1.0, track_profile=m.profile) for m in members]
     outputs = [
         chain.render(track, plan, RATE_HZ) for track, plan in zip(album_tracks, plans, strict=True)
     ]
@@ -96,7 +101,9 @@ def test_every_track_of_a_one_track_album_plays_as_in_track_mode_at_the_album_lo
 ) -> None:
     """An album of one track: its album plan levels it as track mode does (same gain)."""
     alone = album_loudness(members[1:2])
-    plan = album_plan(members[1].values, alone, "adaptive", intensity)
-    track = make_plan(members[1].values, "adaptive", intensity)
+    plan = album_plan(
+        members[1].values, alone, "adaptive", intensity, track_profile=members[1].profile
+    )
+    track = make_plan(members[1].values, "adaptive", intensity, profile=members[1].profile)
     assert plan.gain_db == pytest.approx(track.gain_db, abs=0.1)
     assert plan.bypass == (intensity == 0.0)
