@@ -4,7 +4,7 @@ fingerprint, measured once from the whole track and stored with the fingerprint.
 The fingerprint's seven band fractions and crest factor left the plan guessing how an EQ
 moves loudness (where inside a band the power sits) and how much a compressor takes (how
 the level moves); on whole drascula tracks those guesses put the output estimate up to
-1.5 LU off. The profile holds the two distributions those effects are expectations over:
+1.5 LU off. The profile holds the distributions those effects are expectations over:
 
 - ``band_energy``: energy per third octave from 20 Hz (channels summed, in power·seconds),
   so an EQ's loudness and energy change is its K-weighted power response averaged over the
@@ -23,8 +23,8 @@ the level moves); on whole drascula tracks those guesses put the output estimate
   level stands over its slow (80 ms) one, for the expander's loudness change likewise.
 
 All but the peaks are energies, so an album's profile is the sum of its tracks' (the peaks'
-maximum). Packed as float32 with
-a format tag; anything else unpacks to None and is measured again.
+maximum). Packed as float32 with a format tag; anything else unpacks to None and is measured
+again.
 """
 
 from __future__ import annotations
@@ -112,6 +112,8 @@ def measure_profile(samples: npt.ArrayLike, rate_hz: int) -> LevelProfile:
     audio = np.asarray(samples, dtype=np.float64)
     if audio.ndim == 1:
         audio = audio[:, None]
+    if len(audio) == 0:  # nothing to measure: every estimate from it is "no change"
+        return LevelProfile(*(np.zeros(size) for size in _SIZES))
     power = block_power(audio)
 
     def level_db(ms: float) -> Array:

@@ -76,6 +76,15 @@ def test_a_profile_survives_packing_and_anything_else_unpacks_to_none() -> None:
     assert unpack_profile(b"XXXX" + profile.pack()[4:]) is None
 
 
+def test_silence_and_nothing_change_nothing() -> None:
+    for audio in (np.zeros((RATE_HZ, 2)), np.zeros((0, 2))):
+        profile = measure_profile(audio, RATE_HZ)
+        eq = (EqBand("low_shelf", 300.0, 6.0, 0.707),)
+        values = plan_inputs(np.zeros((RATE_HZ, 2)), RATE_HZ)
+        assert chain_loudness_db(values, eq, Compressor(-30.0, 3.0), Expander(0.5), profile) == 0
+        assert compressed_peak_dbfs(profile, (-30.0, 3.0, 6.0), 0.0) is None
+
+
 def test_an_albums_profile_is_its_tracks_measured_as_one() -> None:
     first, second = signals.quiet(4.0), signals.mix(4.0)
     members = [
