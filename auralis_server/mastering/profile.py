@@ -108,13 +108,17 @@ def unpack_profile(data: bytes | None) -> LevelProfile | None:
 
 
 def measure_profile(samples: npt.ArrayLike, rate_hz: int) -> LevelProfile:
-    """The profile of a whole track's (frames, channels) samples, in float32 as stored."""
-    audio = np.asarray(samples, dtype=np.float64)
+    """The profile of a whole track's (frames, channels) samples, in float32 as stored.
+
+    Read as float32 (what decoding gives), so float64 copies of the same samples measure
+    the same; sums and levels are float64."""
+    audio = np.asarray(samples, dtype=np.float32)
     if audio.ndim == 1:
         audio = audio[:, None]
     if len(audio) == 0:  # nothing to measure: every estimate from it is "no change"
         return LevelProfile(*(np.zeros(size) for size in _SIZES))
-    power = block_power(audio)
+    channels = audio.shape[1]
+    power = block_power(audio).astype(np.float64)
 
     def level_db(ms: float) -> Array:
         return power_db(moving_mean(power, window_blocks(ms, rate_hz), "zero"))
@@ -123,13 +127,10 @@ def measure_profile(samples: npt.ArrayLike, rate_hz: int) -> LevelProfile:
         level_db(COMPRESSOR_WINDOW_MS), window_blocks(COMPRESSOR_HOLD_MS, rate_hz), mode="nearest"
     )
     rise = level_db(EXPANDER_FAST_MS) - level_db(EXPANDER_SLOW_MS)
-    sections = k_weighting_sos(rate_hz)
-    weighted = np.column_stack(
-        [sosfilt(sections, audio[:, channel]) for channel in range(audio.shape[1])]
-    )
+    weighted = sosfilt(k_weighting_sos(rate_hz), audio, axis=0)
     seconds = np.full(len(held), BLOCK_FRAMES / rate_hz)
     seconds[-1] = (len(audio) - (len(held) - 1) * BLOCK_FRAMES) / rate_hz
-    energy = block_power(weighted) * audio.shape[1] * seconds
+    energy = block_power(weighted) * channels * seconds
 
     def bins(values: Array, low: float, count: int) -> Array:
         return np.clip(((values - low) / LEVEL_STEP_DB).astype(np.int64), 0, count - 1)
@@ -138,14 +139,15 @@ def measure_profile(samples: npt.ArrayLike, rate_hz: int) -> LevelProfile:
         return _as_stored(np.bincount(index, weights=weights, minlength=count))
 
     level_bins = bins(held, LEVEL_LOW_DBFS, LEVEL_BINS)
-    block_peaks = np.maximum.reduceat(
-        np.abs(audio).max(axis=1), np.arange(0, len(audio), BLOCK_FRAMES)
-    )
+    whole = len(audio) // BLOCK_FRAMES * BLOCK_FRAMES
+    block_peaks = np.abs(audio[:whole].reshape(-1, BLOCK_FRAMES * channels)).max(axis=1)
+    if whole < len(audio):
+        block_peaks = np.append(block_peaks, np.abs(audio[whole:]).max())
     level_peak = np.zeros(LEVEL_BINS)
     np.maximum.at(level_peak, level_bins, block_peaks)
     # rounded as stored, so a plan from a fresh measurement is the plan from the stored one
     return LevelProfile(
-        _as_stored(_band_energy(audio, rate_hz)),
+        _as_stored(_band_energy(audio, rate_hz, float(power.sum()) * BLOCK_FRAMES * channels)),
         histogram(level_bins, LEVEL_BINS, energy),
         histogram(level_bins, LEVEL_BINS, seconds),
         _as_stored(level_peak),
@@ -157,17 +159,19 @@ def _as_stored(values: Array) -> Array:
     return values.astype("<f4").astype(np.float64)
 
 
-def _band_energy(audio: Array, rate_hz: int) -> Array:
+def _band_energy(audio: Array, rate_hz: int, sum_of_squares: float) -> Array:
     """Energy per third octave: Hann-windowed spectra of consecutive frames, summed, scaled so
-    all bins together hold the track's energy (those under 20 Hz and over 20.5 kHz are left
-    out)."""
+    all bins together hold the track's energy, ``sum_of_squares`` / rate (those under 20 Hz
+    and over 20.5 kHz are left out)."""
     frames = max(1, len(audio) // SPECTRUM_FRAMES)
-    padded = np.zeros((frames * SPECTRUM_FRAMES, audio.shape[1]), dtype=np.float32)
-    used = min(len(audio), len(padded))
-    padded[:used] = audio[:used]
+    used = min(len(audio), frames * SPECTRUM_FRAMES)
+    padded = np.zeros((audio.shape[1], frames * SPECTRUM_FRAMES), dtype=np.float32)
+    padded[:, :used] = audio[:used].T
     window = np.hanning(SPECTRUM_FRAMES).astype(np.float32)
-    spectra = fft.rfft(padded.reshape(frames, SPECTRUM_FRAMES, -1) * window[None, :, None], axis=1)
-    power = (np.abs(spectra) ** 2).sum(axis=(0, 2), dtype=np.float64)
+    spectra = fft.rfft(padded.reshape(-1, SPECTRUM_FRAMES) * window, axis=1)
+    power = np.square(spectra.real).sum(axis=0, dtype=np.float64) + np.square(spectra.imag).sum(
+        axis=0, dtype=np.float64
+    )
     total = float(power.sum())
     if total <= 0.0:
         return np.zeros(len(BAND_CENTRES_HZ))
@@ -175,7 +179,7 @@ def _band_energy(audio: Array, rate_hz: int) -> Array:
     band = np.searchsorted(BAND_EDGES_HZ, freqs, side="right") - 1
     inside = (band >= 0) & (band < len(BAND_CENTRES_HZ))
     energy = np.bincount(band[inside], weights=power[inside], minlength=len(BAND_CENTRES_HZ))
-    return energy * (float(np.square(audio).sum()) / rate_hz) / total
+    return energy * (sum_of_squares / rate_hz) / total
 
 
 def _db(numerator: float, denominator: float) -> float:

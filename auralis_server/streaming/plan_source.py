@@ -62,8 +62,12 @@ class TrackInputs:
 
 
 def inputs_from_samples(samples: np.ndarray, rate_hz: int) -> TrackInputs:
-    """A decoded track's plan inputs, computed in Python as the cold path does."""
-    return TrackInputs(plan_inputs(samples, rate_hz), measure_profile(samples, rate_hz), "cold")
+    """A decoded track's plan inputs, computed in Python as the cold path does: the profile
+    on a second thread (its filters and FFTs run without the GIL), a first play's wait."""
+    with ThreadPoolExecutor(1, thread_name_prefix="cold-profile") as pool:
+        profile = pool.submit(measure_profile, samples, rate_hz)
+        values = plan_inputs(samples, rate_hz)
+        return TrackInputs(values, profile.result(), "cold")
 
 
 @dataclass(frozen=True)
