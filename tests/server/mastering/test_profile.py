@@ -73,7 +73,8 @@ def test_a_profile_survives_packing_and_anything_else_unpacks_to_none() -> None:
         np.testing.assert_array_equal(mine, theirs)  # measured in float32, as stored
     assert unpack_profile(None) is None
     assert unpack_profile(profile.pack()[:-4]) is None
-    assert unpack_profile(b"XXXX" + profile.pack()[4:]) is None
+    other_format = b"ALP0" + profile.pack()[4:]  # right size, another format's tag
+    assert unpack_profile(other_format) is None
 
 
 def test_silence_and_nothing_change_nothing() -> None:
